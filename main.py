@@ -1,0 +1,247 @@
+"""Loan-default datamart: bronze, silver and gold Spark jobs over four monthly CSV extracts.
+
+    python main.py                      run every layer over every month in data/
+    python main.py run --start 2024-01-01 --end 2024-03-01 --layers silver
+    python main.py generate-data        write the synthetic source CSVs
+
+This file is the command line and the orchestration; the work lives in utils/.
+"""
+
+import argparse
+import os
+import sys
+import time
+from datetime import date, datetime, timezone
+
+from utils import console, storage
+from utils.errors import DataContractError, UserError
+from utils.months import parse_month_flag, select_months
+from utils.run_record import RunRecord
+from utils.source_files import (check_sources, data_origin, present_sources, source_path,
+                                write_synthetic_marker)
+from utils.sources import SOURCES
+
+LAYERS = ("bronze", "silver")
+DEFAULT_DATA_DIR = "data"
+DEFAULT_DATAMART_DIR = "datamart"
+COMMANDS = ("run", "generate-data")
+
+
+# ---- command line ------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Build the loan-default datamart (bronze, silver, gold) from four monthly CSV extracts. "
+                    "Without a command, `run` is meant.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{run,generate-data}")
+
+    run = commands.add_parser("run", help="run the layers over the months in the data (the default command)",
+                              description="Run bronze, silver and gold over the months in the data.")
+    run.add_argument("--data-dir", default=os.environ.get("DATAMART_DATA_DIR", DEFAULT_DATA_DIR),
+                     help="folder (or URI) with the four source CSVs (default: data/, or $DATAMART_DATA_DIR); "
+                          "when data/ holds none of them, a synthetic set is generated there first")
+    run.add_argument("--datamart-dir", default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
+                     help="folder (or URI) the datamart is written to (default: datamart/, or $DATAMART_DIR)")
+    run.add_argument("--start", help="first month to process, YYYY-MM-01 (default: the first month in the data)")
+    run.add_argument("--end", help="last month to process, YYYY-MM-01 (default: the last month in the data)")
+    run.add_argument("--layers", default=",".join(LAYERS),
+                     help=f"comma-separated layers to run, any of {','.join(LAYERS)} (default: all)")
+    run.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
+                     help="Spark master URL (default: local[*], or $SPARK_MASTER), e.g. spark://host:7077")
+
+    generate = commands.add_parser("generate-data", help="write the synthetic source CSVs",
+                                   description="Write the four synthetic source CSVs (same arguments give identical files).")
+    generate.add_argument("--out", default=DEFAULT_DATA_DIR, help="folder to write to (default: data/)")
+    generate.add_argument("--customers", type=int, default=12500, help="number of customers (default: 12500)")
+    generate.add_argument("--start", default="2023-01-01", help="first snapshot month (default: 2023-01-01)")
+    generate.add_argument("--months", type=int, default=24, help="number of monthly snapshots (default: 24)")
+    generate.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    generate.add_argument("--date-format", default="iso", choices=("iso", "mdy", "mdyy"),
+                          help="how dates are written: 2023-05-01 (iso), 5/1/2023 (mdy) or 5/1/23 (mdyy)")
+    return parser
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+        argv = ["run", *argv]  # `python main.py --start ...` means `run --start ...`
+    return build_parser().parse_args(argv)
+
+
+def parse_layers(text: str) -> list[str]:
+    layers = [layer.strip() for layer in text.split(",") if layer.strip()]
+    unknown = [layer for layer in layers if layer not in LAYERS]
+    if unknown or not layers:
+        raise UserError(f"--layers {text!r} names {', '.join(unknown) or 'no layer'}; use a comma-separated list of {', '.join(LAYERS)}.")
+    return [layer for layer in LAYERS if layer in layers]
+
+
+# ---- generate-data ---------------------------------------------------------------------------
+
+def generate_data(out_dir: str, customers: int = 12500, start: date = date(2023, 1, 1), months: int = 24,
+                  seed: int = 42, date_format: str = "iso") -> dict[str, int]:
+    from utils.synthetic_data import generate_sources
+
+    if customers < 1 or months < 1:
+        raise UserError("--customers and --months must be at least 1.")
+    taken = [source.file_name for source in SOURCES if os.path.exists(os.path.join(out_dir, source.file_name))]
+    if taken and not os.path.exists(os.path.join(out_dir, ".synthetic.json")):
+        raise UserError(f"{out_dir} already holds {', '.join(taken)} that were not generated; choose another --out folder so your files are not overwritten.")
+    rows = generate_sources(out_dir, customers=customers, start=start, months=months, seed=seed, date_format=date_format)
+    write_synthetic_marker(out_dir, {"customers": customers, "start": start.isoformat(), "months": months,
+                                     "seed": seed, "date_format": date_format})
+    return rows
+
+
+def command_generate(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    rows = generate_data(args.out, args.customers, parse_month_flag("--start", args.start), args.months, args.seed, args.date_format)
+    for name, count in rows.items():
+        console.say(f"  {name:<28} {count:>10,} rows")
+    console.say(f"Wrote synthetic data to {args.out}/ in {time.perf_counter() - started:.1f} s.")
+
+
+def ensure_source_data(data_dir: str) -> None:
+    """A fresh clone runs out of the box: an empty default data/ gets the synthetic set.
+
+    A folder the user named, or one holding some of the files, is never filled in."""
+    if storage.is_uri(data_dir) or os.path.normpath(data_dir) != DEFAULT_DATA_DIR:
+        return
+    if os.path.isdir(data_dir) and not present_sources(data_dir):
+        console.say(f"No source CSVs in {data_dir}/: generating the default synthetic data set there first "
+                    "(12,500 customers, 24 months from 2023-01-01). Put your own four CSVs there to use real data.")
+        started = time.perf_counter()
+        generate_data(data_dir)
+        console.say(f"Generated synthetic data in {time.perf_counter() - started:.1f} s.")
+
+
+# ---- run -------------------------------------------------------------------------------------
+
+def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | None) -> list[date]:
+    from utils.bronze import load_source, rows_per_month, write_bronze
+    from utils.silver import bronze_table_path
+
+    ingested_at = datetime.now(timezone.utc).replace(microsecond=0)
+    loaded, counts, load_seconds = {}, {}, {}
+    try:
+        for source in SOURCES:
+            started = time.perf_counter()
+            loaded[source] = load_source(spark, source_path(args.data_dir, source), source, ingested_at)
+            counts[source] = rows_per_month(loaded[source])
+            load_seconds[source] = time.perf_counter() - started
+        available = sorted({month for per_month in counts.values() for month in per_month if month is not None})
+        months = select_months(available, start, end)
+        record.content["months"] = months
+        console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
+        for source in SOURCES:
+            with console.step("bronze", source.stem) as line:
+                rejects_path = storage.join(args.datamart_dir, "bronze", "_rejects", source.stem)
+                write_bronze(loaded[source], source, bronze_table_path(args.datamart_dir, source), rejects_path, months, counts[source])
+                per_month = {month: counts[source].get(month, 0) for month in months}
+                line.months, line.rows = sum(1 for n in per_month.values() if n), sum(per_month.values())
+                rejected = counts[source].get(None, 0)
+                line.note = f"{rejected:,} rejected -> bronze/_rejects/{source.stem}" if rejected else ""
+            record.add_table("bronze", source.stem, load_seconds[source] + line.seconds,
+                             {"months": {month: {"rows": n} for month, n in per_month.items()}, "rows_rejected": rejected})
+    finally:
+        for frame in loaded.values():
+            frame.unpersist()
+    return months
+
+
+def months_in_bronze(args, start: date | None, end: date | None) -> list[date]:
+    from utils.partitions import months_present
+    from utils.silver import bronze_table_path
+
+    available = sorted({month for source in SOURCES for month in months_present(bronze_table_path(args.datamart_dir, source))})
+    if not available:
+        raise UserError(f"{args.datamart_dir} has no bronze tables yet; run the bronze layer first (--layers bronze,silver).")
+    return select_months(available, start, end)
+
+
+def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
+    from utils.silver import build_silver_table
+
+    for source in SOURCES:
+        with console.step("silver", source.silver_table) as line:
+            counts = build_silver_table(spark, args.datamart_dir, source, months)
+            line.months = sum(1 for month in counts.values() if month["rows_out"])
+            line.rows = sum(month["rows_out"] for month in counts.values())
+            held = sum(month["rows_quarantined"] for month in counts.values())
+            nulled = sum(hits for month in counts.values() for hits in month["rule_hits"].values())
+            line.note = ", ".join(part for part in (f"{nulled:,} values cleaned" if nulled else "",
+                                                    f"{held:,} quarantined" if held else "") if part)
+        record.add_table("silver", source.silver_table, line.seconds, {"months": counts})
+
+
+def summary(record: RunRecord) -> str:
+    layers = record.content["layers"]
+    parts = [f"{layer} {sum(sum(m.get('rows', m.get('rows_out', 0)) for m in table['months'].values()) for table in tables.values()):,} rows"
+             for layer, tables in layers.items()]
+    rejected = sum(table.get("rows_rejected", 0) for table in layers.get("bronze", {}).values())
+    held = sum(m["rows_quarantined"] for table in layers.get("silver", {}).values() for m in table["months"].values())
+    return (f"Done in {record.content['seconds']:.1f} s: {'; '.join(parts)}; {rejected:,} rows rejected in bronze, "
+            f"{held:,} quarantined in silver; nothing lost (bronze = silver + quarantine for every month).")
+
+
+def command_run(args: argparse.Namespace) -> None:
+    start = parse_month_flag("--start", args.start) if args.start else None
+    end = parse_month_flag("--end", args.end) if args.end else None
+    if start and end and start > end:
+        raise UserError(f"--start {start} is after --end {end}; swap them.")
+    layers = parse_layers(args.layers)
+    if "bronze" in layers:
+        ensure_source_data(args.data_dir)
+        if not storage.is_uri(args.data_dir):
+            check_sources(args.data_dir)
+
+    from utils.spark_session import start_spark
+
+    record = RunRecord("run", {"data_dir": args.data_dir, "datamart_dir": args.datamart_dir, "start": start,
+                               "end": end, "layers": layers, "master": args.master})
+    started = time.perf_counter()
+    spark = start_spark(args.master)
+    record.content["spark"] = {"version": spark.version, "master": args.master, "start_seconds": round(time.perf_counter() - started, 3)}
+    try:
+        if "bronze" in layers:
+            if storage.is_uri(args.data_dir):
+                check_sources(args.data_dir)
+            fingerprints = {source.file_name: storage.fingerprint(source_path(args.data_dir, source)) for source in SOURCES}
+            record.content["data"] = {"origin": data_origin(args.data_dir, fingerprints), "files": fingerprints}
+            console.say(f"Data: {args.data_dir} ({record.content['data']['origin']}); datamart: {args.datamart_dir}")
+            months = run_bronze(spark, args, record, start, end)
+        else:
+            months = months_in_bronze(args, start, end)
+            record.content["months"] = months
+            console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
+        if "silver" in layers:
+            run_silver(spark, args, record, months)
+    except (UserError, DataContractError) as error:
+        record.finish("failed", str(error))
+        record.write(args.datamart_dir)
+        raise
+    record.finish("succeeded")
+    path = record.write(args.datamart_dir)
+    console.say(summary(record))
+    console.say(f"Run record: {path}")
+
+
+def main(argv: list[str]) -> int:
+    args = parse_arguments(argv)
+    try:
+        if args.command == "generate-data":
+            command_generate(args)
+        else:
+            command_run(args)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except DataContractError as error:
+        print(f"run failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
