@@ -193,6 +193,8 @@ def command_run(args: argparse.Namespace) -> None:
     layers = parse_layers(args.layers)
     if "bronze" in layers:
         ensure_source_data(args.data_dir)
+    args.data_dir, args.datamart_dir = storage.absolute(args.data_dir), storage.absolute(args.datamart_dir)
+    if "bronze" in layers:
         if not storage.is_uri(args.data_dir):
             check_sources(args.data_dir)
 

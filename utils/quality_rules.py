@@ -54,26 +54,31 @@ def missing_key(column: str) -> Rule:
                 lambda value: value.isNull() | (F.trim(value) == ""))
 
 
+def _same_key_rows(source: Source) -> tuple[Column, Window]:
+    """A hash of a row's raw values, and a window over the rows sharing its key and month
+    ordered by that hash: copies of one row sit next to each other."""
+    row_hash = F.xxhash64(*[c for c in source.columns if c != "snapshot_date"])
+    return row_hash, Window.partitionBy("snapshot_date", *source.key).orderBy(row_hash)
+
+
 def conflicting_duplicate_key(source: Source) -> Rule:
     """Two or more different rows for the same key and month: no way to tell which is right."""
-    key = list(source.key)
-    raw_columns = [c for c in source.columns if c != "snapshot_date"]
-
     def fires(_: Column) -> Column:
-        versions = F.collect_set(F.xxhash64(*raw_columns)).over(Window.partitionBy("snapshot_date", *key))
-        return F.size(versions) > 1
+        row_hash, same_key = _same_key_rows(source)
+        whole_group = same_key.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+        return F.min(row_hash).over(whole_group) != F.max(row_hash).over(whole_group)
 
-    return Rule("duplicate_key_conflicting", ",".join(key), Action.QUARANTINE_ROW, Stage.RAW,
-                f"several different rows share {', '.join(key)} in one month; all of them are held back", fires)
+    return Rule("duplicate_key_conflicting", ",".join(source.key), Action.QUARANTINE_ROW, Stage.RAW,
+                f"several different rows share {', '.join(source.key)} in one month; all of them are held back", fires)
 
 
 def repeated_row(source: Source) -> Rule:
-    """An exact copy of another row of the same month (a file appended twice): one copy stays."""
-    raw_columns = [c for c in source.columns if c != "snapshot_date"]
+    """An exact copy of another row of the same month (a file appended twice): one copy stays.
 
+    Listed after the conflicting-key rule, so it only decides among identical rows."""
     def fires(_: Column) -> Column:
-        copies = Window.partitionBy("snapshot_date", *raw_columns).orderBy(*raw_columns)
-        return F.row_number().over(copies) > 1
+        _, same_key = _same_key_rows(source)
+        return F.row_number().over(same_key) > 1
 
     return Rule("duplicate_row", ",".join(source.key), Action.QUARANTINE_ROW, Stage.RAW,
                 "an exact copy of another row of the same month; the first copy stays in silver", fires)

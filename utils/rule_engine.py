@@ -27,14 +27,36 @@ def flag_quarantine(frame: DataFrame, rules: list[Rule]) -> DataFrame:
     return frame.withColumn(QUARANTINE_RULE, first_broken)
 
 
-def _apply_value_rule(frame: DataFrame, rule: Rule) -> DataFrame:
-    hit = hit_column(rule)
-    frame = frame.withColumn(hit, _fires(rule))
+def _value_after(rule: Rule, value: Column, hit: Column) -> Column:
     if rule.action is Action.NULL_VALUE:
-        return frame.withColumn(rule.column, F.when(~F.col(hit), F.col(rule.column)))
+        return F.when(~hit, value)
     if rule.action is Action.REPAIR_VALUE:
-        return frame.withColumn(rule.column, F.when(F.col(hit), rule.repair(F.col(rule.column))).otherwise(F.col(rule.column)))
-    return frame  # fail_run: only counted here; the job stops the run when it fired
+        return F.when(hit, rule.repair(value)).otherwise(value)
+    return value  # fail_run: only counted here; the job stops the run when it fired
+
+
+def _rounds(rules: list[Rule]) -> list[list[Rule]]:
+    """Split rules into rounds with at most one rule per column, keeping each column's order."""
+    rounds: list[list[Rule]] = []
+    for rule in rules:
+        index = sum(1 for earlier in rules[:rules.index(rule)] if earlier.column == rule.column)
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(rule)
+    return rounds
+
+
+def _apply_stage(frame: DataFrame, rules: list[Rule]) -> DataFrame:
+    """Each round is two projections: the rules' hit flags, then the values they change.
+
+    Referring to columns, not to ever-growing expressions, keeps the plan small: a chain of
+    one withColumn per rule, or one nested expression per column, makes Spark's planning and
+    code generation take seconds for the financials table's fifty rules."""
+    for round_rules in _rounds(rules):
+        frame = frame.withColumns({hit_column(rule): _fires(rule) for rule in round_rules})
+        frame = frame.withColumns({rule.column: _value_after(rule, F.col(rule.column), F.col(hit_column(rule)))
+                                   for rule in round_rules})
+    return frame
 
 
 def clean_values(frame: DataFrame, rules: list[Rule], types: dict) -> DataFrame:
@@ -43,12 +65,9 @@ def clean_values(frame: DataFrame, rules: list[Rule], types: dict) -> DataFrame:
     Adds one boolean `_hit__<rule>` column per non-quarantine rule. Columns without a silver
     type (personal data, raw text that is parsed later) pass through untouched."""
     value_rules = [rule for rule in rules if rule.action is not Action.QUARANTINE_ROW]
-    for rule in (r for r in value_rules if r.stage is Stage.RAW):
-        frame = _apply_value_rule(frame, rule)
+    frame = _apply_stage(frame, [rule for rule in value_rules if rule.stage is Stage.RAW])
     frame = frame.withColumns({column: parser(F.col(column)) for column, parser in types.items()})
-    for rule in (r for r in value_rules if r.stage is Stage.TYPED):
-        frame = _apply_value_rule(frame, rule)
-    return frame
+    return _apply_stage(frame, [rule for rule in value_rules if rule.stage is Stage.TYPED])
 
 
 def hit_counts_by_month(frame: DataFrame, rules: list[Rule]) -> dict:

@@ -18,7 +18,7 @@ from utils.partitions import read_months, write_months
 from utils.quality_rules import RULES, SILVER_TYPES, Action
 from utils.rule_engine import QUARANTINE_RULE, clean_values, drop_hit_columns, flag_quarantine, hit_counts_by_month
 from utils.sources import FINANCIALS, LOAN_DAILY, Source
-from utils.value_parsers import loan_type_counts
+from utils.value_parsers import loan_type_counts, loan_type_list
 
 PERSONAL_DATA = ("Name", "SSN")  # stops at bronze
 
@@ -37,12 +37,12 @@ def quarantine_table_path(datamart_dir: str, source: Source) -> str:
 
 def add_financials_columns(financials: DataFrame) -> DataFrame:
     """Credit history in months; Type_of_Loan as a count per loan type and in total."""
-    loan_list = F.col("Type_of_Loan")
-    counts = {name: F.when(loan_list.isNotNull(), count) for name, count in loan_type_counts(loan_list).items()}
-    return (financials
+    listed = financials.withColumn("_loan_types", loan_type_list(F.col("Type_of_Loan")))
+    counts = {name: F.when(F.col("Type_of_Loan").isNotNull(), count) for name, count in loan_type_counts(F.col("_loan_types")).items()}
+    return (listed
             .withColumnRenamed("Credit_History_Age", "Credit_History_Age_months")
             .withColumns(counts)
-            .drop("Type_of_Loan"))
+            .drop("Type_of_Loan", "_loan_types"))
 
 
 DERIVED_COLUMNS = {

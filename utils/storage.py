@@ -7,6 +7,7 @@ or `hdfs://...` go through the Hadoop FileSystem of the running Spark session.
 """
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from pyspark.sql import SparkSession
 
 def is_uri(path: str) -> bool:
     return "://" in path
+
+
+def absolute(path: str) -> str:
+    """Local paths made absolute: Spark's JVM does not follow the Python process's cwd."""
+    return path if is_uri(path) else os.path.abspath(path)
 
 
 def join(base: str, *parts: str) -> str:

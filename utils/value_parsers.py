@@ -76,9 +76,8 @@ def loan_type_list(text: Column) -> Column:
     return F.transform(items, lambda item: F.trim(F.regexp_replace(item, r"^and\s+", "")))
 
 
-def loan_type_counts(text: Column) -> dict[str, Column]:
-    """Per known loan type, how often the list names it; plus the list's length."""
-    items = loan_type_list(text)
+def loan_type_counts(items: Column) -> dict[str, Column]:
+    """Per known loan type, how often a loan-type list names it; plus the list's length."""
     counts = {
         loan_type_column(loan_type): F.size(F.filter(items, lambda item: item == loan_type))
         for loan_type in LOAN_TYPES

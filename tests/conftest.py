@@ -1,0 +1,37 @@
+"""Shared fixtures: one Spark session for the whole test run, and small generated data."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("SPARK_DRIVER_MEMORY", "1g")
+
+from utils.spark_session import start_spark  # noqa: E402
+
+SMALL = {"customers": 300, "months": 8, "seed": 7}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    # main.py's own session helper, with fewer cores so tests leave room for the OS.
+    return start_spark("local[2]")
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory) -> Path:
+    """The four source CSVs for 300 customers over 8 months (written once per test run)."""
+    import main
+
+    out = tmp_path_factory.mktemp("data")
+    main.generate_data(str(out), customers=SMALL["customers"], months=SMALL["months"], seed=SMALL["seed"])
+    return out
+
+
+def rows(frame, *order):
+    """A DataFrame as a sorted list of plain dicts, for exact comparisons in tests."""
+    return sorted((row.asDict() for row in frame.collect()), key=lambda row: tuple(str(row[c]) for c in order))

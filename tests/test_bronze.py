@@ -1,0 +1,52 @@
+from datetime import date, datetime
+
+from utils.bronze import REJECT_REASON, accepted_rows, read_source_csv, rejected_rows, tag_rows
+from utils.sources import ATTRIBUTES
+
+HEADER = ",".join(ATTRIBUTES.columns)
+
+
+def tagged(spark, tmp_path, lines):
+    path = tmp_path / "features_attributes.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return tag_rows(read_source_csv(spark, str(path), ATTRIBUTES), str(path), datetime(2026, 1, 1))
+
+
+def test_values_stay_exactly_as_in_the_file(spark, tmp_path):
+    frame = tagged(spark, tmp_path, ['CUS_1,"Lovelace, Ada",32_,#F%$D@*&8,_______,5/1/23'])
+    row = accepted_rows(frame, ATTRIBUTES, [date(2023, 5, 1)]).collect()[0]
+    assert (row["Name"], row["Age"], row["SSN"], row["Occupation"]) == ("Lovelace, Ada", "32_", "#F%$D@*&8", "_______")
+    assert row["snapshot_date"] == date(2023, 5, 1) and row["_snapshot_date_raw"] == "5/1/23"
+    assert row["_source_file"].endswith("features_attributes.csv")
+
+
+def test_all_three_date_formats_land_in_the_same_month(spark, tmp_path):
+    frame = tagged(spark, tmp_path, ["A,n,30,s,Teacher,2023-05-01", "B,n,30,s,Teacher,5/1/2023", "C,n,30,s,Teacher,5/1/23"])
+    assert {row["snapshot_date"] for row in frame.collect()} == {date(2023, 5, 1)}
+
+
+def test_unplaceable_rows_are_rejected_with_their_reason(spark, tmp_path):
+    frame = tagged(spark, tmp_path, [
+        "A,n,30,s,Teacher,2023-05-01",
+        "B,n,30,s,Teacher,yesterday",
+        "C,n,30,s,Teacher,",
+        "D,n,30,s,Teacher,2023-05-17",
+        "E,n,30,Teacher,2023-05-01",
+        "F,n,30,s,Teacher,2023-05-01,extra",
+    ])
+    reasons = {row["Customer_ID"]: row[REJECT_REASON] for row in rejected_rows(frame, ATTRIBUTES).collect()}
+    assert reasons == {
+        "B": "snapshot_date is not a date in YYYY-MM-DD, M/D/YYYY or M/D/YY",
+        "C": "snapshot_date is empty",
+        "D": "snapshot_date is not the first of a month",
+        "E": "wrong number of fields",
+        "F": "wrong number of fields",
+    }
+    raw_lines = {row["Customer_ID"]: row["_raw_line"] for row in rejected_rows(frame, ATTRIBUTES).collect()}
+    assert raw_lines["E"] == "E,n,30,Teacher,2023-05-01"
+    assert [row["Customer_ID"] for row in accepted_rows(frame, ATTRIBUTES, [date(2023, 5, 1)]).collect()] == ["A"]
+
+
+def test_only_requested_months_are_accepted(spark, tmp_path):
+    frame = tagged(spark, tmp_path, ["A,n,30,s,Teacher,2023-05-01", "B,n,30,s,Teacher,2023-06-01"])
+    assert [row["Customer_ID"] for row in accepted_rows(frame, ATTRIBUTES, [date(2023, 6, 1)]).collect()] == ["B"]
