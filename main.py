@@ -21,7 +21,7 @@ from utils.source_files import (check_sources, data_origin, present_sources, sou
                                 write_synthetic_marker)
 from utils.sources import SOURCES
 
-LAYERS = ("bronze", "silver")
+LAYERS = ("bronze", "silver", "gold")
 DEFAULT_DATA_DIR = "data"
 DEFAULT_DATAMART_DIR = "datamart"
 COMMANDS = ("run", "generate-data")
@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"comma-separated layers to run, any of {','.join(LAYERS)} (default: all)")
     run.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
                      help="Spark master URL (default: local[*], or $SPARK_MASTER), e.g. spark://host:7077")
+    run.add_argument("--label-dpd", type=int, default=30,
+                     help="days past due that make a loan bad in the label store (default: 30)")
+    run.add_argument("--label-mob", type=int, default=6,
+                     help="months on book at which the label is observed (default: 6)")
 
     generate = commands.add_parser("generate-data", help="write the synthetic source CSVs",
                                    description="Write the four synthetic source CSVs (same arguments give identical files).")
@@ -175,14 +179,48 @@ def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
         record.add_table("silver", source.silver_table, line.seconds, {"months": counts})
 
 
-def summary(record: RunRecord) -> str:
+def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
+    from utils.gold import build_feature_table, build_label_table
+    from utils.label_store import LabelDefinition
+
+    definition = LabelDefinition(dpd=args.label_dpd, mob=args.label_mob)
+    with console.step("gold", "label_store") as line:
+        labels = build_label_table(spark, args.datamart_dir, months, definition)
+        line.months = sum(1 for month in labels["months"].values() if month["rows"])
+        line.rows = sum(month["rows"] for month in labels["months"].values())
+        bad = sum(month["bad"] for month in labels["months"].values())
+        line.note = f"{definition.name}, label rate {bad / line.rows:.1%}" if line.rows else f"{definition.name}, no loan reaches mob {definition.mob} yet"
+    record.add_table("gold", "label_store", line.seconds, labels)
+    with console.step("gold", "feature_store") as line:
+        features = build_feature_table(spark, args.datamart_dir, months)
+        line.months = sum(1 for month in features["months"].values() if month["rows"])
+        line.rows = sum(month["rows"] for month in features["months"].values())
+        line.note = f"{features['columns']} columns"
+    record.add_table("gold", "feature_store", line.seconds, features)
+
+
+def summary(record: RunRecord) -> list[str]:
+    """A few lines a person reads at the end of a run."""
     layers = record.content["layers"]
-    parts = [f"{layer} {sum(sum(m.get('rows', m.get('rows_out', 0)) for m in table['months'].values()) for table in tables.values()):,} rows"
-             for layer, tables in layers.items()]
-    rejected = sum(table.get("rows_rejected", 0) for table in layers.get("bronze", {}).values())
-    held = sum(m["rows_quarantined"] for table in layers.get("silver", {}).values() for m in table["months"].values())
-    return (f"Done in {record.content['seconds']:.1f} s: {'; '.join(parts)}; {rejected:,} rows rejected in bronze, "
-            f"{held:,} quarantined in silver; nothing lost (bronze = silver + quarantine for every month).")
+    months = record.content["months"]
+    lines = [f"Done in {record.content['seconds']:.1f} s (Spark start {record.content['spark']['start_seconds']:.1f} s), "
+             f"{len(months)} months {months[0]} to {months[-1]}."]
+    if "bronze" in layers:
+        rows = sum(m["rows"] for table in layers["bronze"].values() for m in table["months"].values())
+        rejected = sum(table["rows_rejected"] for table in layers["bronze"].values())
+        lines.append(f"  bronze  {rows:,} rows ingested, {rejected:,} rejected (see bronze/_rejects)")
+    if "silver" in layers:
+        rows = sum(m["rows_out"] for table in layers["silver"].values() for m in table["months"].values())
+        held = sum(m["rows_quarantined"] for table in layers["silver"].values() for m in table["months"].values())
+        lines.append(f"  silver  {rows:,} rows, {held:,} quarantined; bronze = silver + quarantine in every table and month")
+    if "gold" in layers:
+        labels = layers["gold"]["label_store"]
+        labelled = sum(m["rows"] for m in labels["months"].values())
+        bad = sum(m["bad"] for m in labels["months"].values())
+        applications = sum(m["rows"] for m in layers["gold"]["feature_store"]["months"].values())
+        rate = f" ({bad / labelled:.1%} bad)" if labelled else ""
+        lines.append(f"  gold    {labelled:,} labelled loans{rate}, {labels['label_def']}; {applications:,} applications in the feature store")
+    return lines
 
 
 def command_run(args: argparse.Namespace) -> None:
@@ -200,8 +238,11 @@ def command_run(args: argparse.Namespace) -> None:
 
     from utils.spark_session import start_spark
 
+    if args.label_dpd < 1 or args.label_mob < 1:
+        raise UserError("--label-dpd and --label-mob must be at least 1.")
     record = RunRecord("run", {"data_dir": args.data_dir, "datamart_dir": args.datamart_dir, "start": start,
-                               "end": end, "layers": layers, "master": args.master})
+                               "end": end, "layers": layers, "master": args.master,
+                               "label_dpd": args.label_dpd, "label_mob": args.label_mob})
     started = time.perf_counter()
     spark = start_spark(args.master)
     record.content["spark"] = {"version": spark.version, "master": args.master, "start_seconds": round(time.perf_counter() - started, 3)}
@@ -219,13 +260,16 @@ def command_run(args: argparse.Namespace) -> None:
             console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
         if "silver" in layers:
             run_silver(spark, args, record, months)
+        if "gold" in layers:
+            run_gold(spark, args, record, months)
     except (UserError, DataContractError) as error:
         record.finish("failed", str(error))
         record.write(args.datamart_dir)
         raise
     record.finish("succeeded")
     path = record.write(args.datamart_dir)
-    console.say(summary(record))
+    for line in summary(record):
+        console.say(line)
     console.say(f"Run record: {path}")
 
 
