@@ -145,3 +145,14 @@ def test_gold_says_which_silver_history_is_missing(spark, small_data, tmp_path, 
     assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--start", month, "--end", month, "--layers", "silver,gold") == 2
     message = capsys.readouterr().err
     assert "needs silver/" in message and "2023-02-01" in message and "--layers silver" in message
+
+
+def test_label_definition_follows_the_flags_and_is_never_mixed(spark, small_data, tmp_path, capsys):
+    datamart = tmp_path / "dm"
+    assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--label-dpd", "60", "--label-mob", "3") == 0
+    labels = read(datamart / "gold" / "label_store")
+    assert set(labels["label_def"]) == {"60dpd_3mob"}
+    assert labels["snapshot_date"].min() == pd.Timestamp("2023-04-01")  # first cohort's mob 3
+    assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--start", "2023-08-01", "--end", "2023-08-01", "--layers", "gold") == 2
+    assert "holds labels defined as 60dpd_3mob" in capsys.readouterr().err
+    assert set(read(datamart / "gold" / "label_store")["label_def"]) == {"60dpd_3mob"}

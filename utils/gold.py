@@ -68,7 +68,20 @@ def write_dictionary(datamart_dir: str, features: DataFrame) -> None:
     storage.write_text(dictionary_path(datamart_dir), text.getvalue())
 
 
+def require_one_label_definition(spark: SparkSession, datamart_dir: str, months: list[date], definition: LabelDefinition) -> None:
+    """A label store never mixes definitions: the months not rebuilt must already use this one."""
+    path = label_store_path(datamart_dir)
+    kept = read_months(spark, path, [month for month in months_present(path) if month not in months])
+    if kept is None:
+        return
+    others = sorted(row["label_def"] for row in kept.select("label_def").distinct().collect() if row["label_def"] != definition.name)
+    if others:
+        raise UserError(f"gold/label_store holds labels defined as {', '.join(others)} for months this run does not rebuild; "
+                        f"run all months (no --start/--end) to change the definition to {definition.name}.")
+
+
 def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date], definition: LabelDefinition) -> dict:
+    require_one_label_definition(spark, datamart_dir, months, definition)
     loans = read_history(spark, datamart_dir, LOAN_DAILY, months)
     if loans is None:
         raise UserError(f"silver/loan_daily has none of the months {months[0]} to {months[-1]}; run the silver layer first.")
