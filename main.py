@@ -3,6 +3,7 @@
     python main.py                      run every layer over every month in data/
     python main.py run --start 2024-01-01 --end 2024-03-01 --layers silver
     python main.py generate-data        write the synthetic source CSVs
+    python main.py check                the sanity classifier and leakage audit on the gold stores
 
 This file is the command line and the orchestration; the work lives in utils/.
 """
@@ -24,7 +25,7 @@ from utils.sources import SOURCES
 LAYERS = ("bronze", "silver", "gold")
 DEFAULT_DATA_DIR = "data"
 DEFAULT_DATAMART_DIR = "datamart"
-COMMANDS = ("run", "generate-data")
+COMMANDS = ("run", "generate-data", "check")
 
 
 # ---- command line ------------------------------------------------------------------------
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the loan-default datamart (bronze, silver, gold) from four monthly CSV extracts. "
                     "Without a command, `run` is meant.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{run,generate-data}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,generate-data,check}")
 
     run = commands.add_parser("run", help="run the layers over the months in the data (the default command)",
                               description="Run bronze, silver and gold over the months in the data.")
@@ -54,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="days past due that make a loan bad in the label store (default: 30)")
     run.add_argument("--label-mob", type=int, default=6,
                      help="months on book at which the label is observed (default: 6)")
+
+    check = commands.add_parser("check", help="the sanity classifier and leakage audit on the gold stores",
+                                description="Train on the gold stores by application month and audit them for leakage.")
+    check.add_argument("--datamart-dir", default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
+                       help="the datamart to check (default: datamart/, or $DATAMART_DIR)")
+    check.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
+                       help="Spark master URL (default: local[*], or $SPARK_MASTER)")
 
     generate = commands.add_parser("generate-data", help="write the synthetic source CSVs",
                                    description="Write the four synthetic source CSVs (same arguments give identical files).")
@@ -199,6 +207,29 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
     record.add_table("gold", "feature_store", line.seconds, features)
 
 
+def run_check(spark, datamart_dir: str, record: RunRecord) -> None:
+    from utils.sanity_classifier import run_sanity_check
+
+    started = time.perf_counter()
+    result = run_sanity_check(spark, datamart_dir)
+    console.say()
+    console.say(result["text"])
+    console.say()
+    record.content["sanity_check"] = {key: value for key, value in result.items() if key != "text"}
+    record.content["sanity_check"]["seconds"] = round(time.perf_counter() - started, 3)
+
+
+def command_check(args: argparse.Namespace) -> None:
+    from utils.spark_session import start_spark
+
+    args.datamart_dir = storage.absolute(args.datamart_dir)
+    record = RunRecord("check", {"datamart_dir": args.datamart_dir, "master": args.master})
+    spark = start_spark(args.master)
+    run_check(spark, args.datamart_dir, record)
+    record.finish("succeeded")
+    console.say(f"Run record: {record.write(args.datamart_dir)}")
+
+
 def summary(record: RunRecord) -> list[str]:
     """A few lines a person reads at the end of a run."""
     layers = record.content["layers"]
@@ -262,6 +293,7 @@ def command_run(args: argparse.Namespace) -> None:
             run_silver(spark, args, record, months)
         if "gold" in layers:
             run_gold(spark, args, record, months)
+            run_check(spark, args.datamart_dir, record)
     except (UserError, DataContractError) as error:
         record.finish("failed", str(error))
         record.write(args.datamart_dir)
@@ -278,6 +310,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "generate-data":
             command_generate(args)
+        elif args.command == "check":
+            command_check(args)
         else:
             command_run(args)
     except UserError as error:

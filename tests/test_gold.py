@@ -1,5 +1,6 @@
 """Gold end to end on generated data: completeness, point in time, and the planted trap."""
 
+import json
 import shutil
 from datetime import date
 
@@ -156,3 +157,18 @@ def test_label_definition_follows_the_flags_and_is_never_mixed(spark, small_data
     assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--start", "2023-08-01", "--end", "2023-08-01", "--layers", "gold") == 2
     assert "holds labels defined as 60dpd_3mob" in capsys.readouterr().err
     assert set(read(datamart / "gold" / "label_store")["label_def"]) == {"60dpd_3mob"}
+
+
+def test_run_ends_with_the_sanity_check_and_records_it(gold_run, capsys):
+    _, datamart = gold_run
+    assert run_main("check", "--datamart-dir", datamart) == 0
+    printed = capsys.readouterr().out
+    assert "gradient_boosting    oot" in printed and "Leakage audit:" in printed
+    runs = [json.loads(path.read_text()) for path in sorted((datamart / "_runs").glob("*.json"))]
+    assert [run["command"] for run in runs] == ["run", "check"]
+    for run in runs:
+        check = run["sanity_check"]
+        assert check["status"] == "ok" and check["audit"]["verdict"].startswith("No leakage found")
+        oot = [row for row in check["metrics"] if row["split"] == "oot" and row["model"] == "gradient_boosting"][0]
+        assert oot["auc"] > 0.65 and oot["rows"] > 100
+    assert runs[0]["sanity_check"]["metrics"] == runs[1]["sanity_check"]["metrics"]  # same datamart, same numbers

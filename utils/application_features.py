@@ -8,8 +8,8 @@ statistics learnt from the data, so one application's values never depend on ano
 from pyspark.sql import functions as F
 
 from utils.features import Feature, ratio
-from utils.quality_rules import OCCUPATIONS
-from utils.value_parsers import LOAN_TYPES, loan_type_column, snake_case
+from utils.sources import LOAN_TYPES, OCCUPATIONS
+from utils.value_parsers import loan_type_column, snake_case
 
 FINANCIAL_VALUES = (
     ("Annual_Income", "annual income at application"),

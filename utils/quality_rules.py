@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 
 from utils import value_parsers as parse
 from utils.plausible_ranges import PLAUSIBLE_RANGES
-from utils.sources import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, Source
+from utils.sources import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, LOAN_TYPES, OCCUPATIONS, Source
 
 
 class Action(str, Enum):
@@ -117,7 +117,7 @@ def out_of_range(column: str, range_name: str | None = None) -> Rule:
 
 def unknown_loan_type() -> Rule:
     return Rule("Type_of_Loan_unknown_type", "Type_of_Loan", Action.NULL_VALUE, Stage.RAW,
-                f"names a loan type outside {', '.join(parse.LOAN_TYPES)}",
+                f"names a loan type outside {', '.join(LOAN_TYPES)}",
                 lambda value: F.coalesce(parse.has_unknown_loan_type(value), F.lit(False)))
 
 
@@ -133,10 +133,6 @@ CREDIT_MIX = ("Good", "Standard", "Bad")
 PAYMENT_OF_MIN_AMOUNT = ("Yes", "No")
 PAYMENT_BEHAVIOUR = tuple(
     f"{spent}_spent_{size}_value_payments" for spent in ("High", "Low") for size in ("Small", "Medium", "Large")
-)
-OCCUPATIONS = (
-    "Accountant", "Architect", "Developer", "Doctor", "Engineer", "Entrepreneur", "Journalist",
-    "Lawyer", "Manager", "Mechanic", "Media_Manager", "Musician", "Scientist", "Teacher", "Writer",
 )
 
 SILVER_TYPES: dict[str, dict[str, Callable[[Column], Column]]] = {

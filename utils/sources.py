@@ -64,3 +64,15 @@ FINANCIALS = Source(
 )
 
 SOURCES: tuple[Source, ...] = (LOAN_DAILY, CLICKSTREAM, ATTRIBUTES, FINANCIALS)
+
+
+# The vocabularies the contract fixes: cleaning accepts these values, the generator draws them.
+OCCUPATIONS = (
+    "Scientist", "Teacher", "Engineer", "Entrepreneur", "Developer", "Lawyer",
+    "Media_Manager", "Doctor", "Journalist", "Manager", "Accountant", "Musician", "Mechanic",
+    "Writer", "Architect",
+)
+LOAN_TYPES = (
+    "Auto Loan", "Credit-Builder Loan", "Personal Loan", "Home Equity Loan", "Mortgage Loan",
+    "Student Loan", "Debt Consolidation Loan", "Payday Loan", "Not Specified",
+)

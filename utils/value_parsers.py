@@ -11,11 +11,8 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from utils.months import parse_source_date
+from utils.sources import LOAN_TYPES
 
-LOAN_TYPES = (
-    "Auto Loan", "Credit-Builder Loan", "Debt Consolidation Loan", "Home Equity Loan",
-    "Mortgage Loan", "Not Specified", "Payday Loan", "Personal Loan", "Student Loan",
-)
 INT_LIMIT = 2**31 - 1
 
 
