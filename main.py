@@ -254,52 +254,63 @@ def summary(record: RunRecord) -> list[str]:
     return lines
 
 
+def run_layers(spark, args: argparse.Namespace, record: RunRecord, layers: list[str], start: date | None, end: date | None) -> None:
+    if "bronze" in layers:
+        if storage.is_uri(args.data_dir):
+            check_sources(args.data_dir)
+        fingerprints = {source.file_name: storage.fingerprint(source_path(args.data_dir, source)) for source in SOURCES}
+        record.content["data"] = {"origin": data_origin(args.data_dir, fingerprints), "files": fingerprints}
+        console.say(f"Data: {args.data_dir} ({record.content['data']['origin']}); datamart: {args.datamart_dir}")
+        months = run_bronze(spark, args, record, start, end)
+    else:
+        months = months_in_bronze(args, start, end)
+        record.content["months"] = months
+        console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
+    if "silver" in layers:
+        run_silver(spark, args, record, months)
+    if "gold" in layers:
+        run_gold(spark, args, record, months)
+        run_check(spark, args.datamart_dir, record)
+
+
 def command_run(args: argparse.Namespace) -> None:
+    from utils.datamart_lock import datamart_lock
+    from utils.partitions import recover_interrupted_writes
+    from utils.spark_session import start_spark
+
     start = parse_month_flag("--start", args.start) if args.start else None
     end = parse_month_flag("--end", args.end) if args.end else None
     if start and end and start > end:
         raise UserError(f"--start {start} is after --end {end}; swap them.")
     layers = parse_layers(args.layers)
+    if args.label_dpd < 1 or args.label_mob < 1:
+        raise UserError("--label-dpd and --label-mob must be at least 1.")
     if "bronze" in layers:
         ensure_source_data(args.data_dir)
     args.data_dir, args.datamart_dir = storage.absolute(args.data_dir), storage.absolute(args.datamart_dir)
-    if "bronze" in layers:
-        if not storage.is_uri(args.data_dir):
-            check_sources(args.data_dir)
+    if "bronze" in layers and not storage.is_uri(args.data_dir):
+        check_sources(args.data_dir)
 
-    from utils.spark_session import start_spark
-
-    if args.label_dpd < 1 or args.label_mob < 1:
-        raise UserError("--label-dpd and --label-mob must be at least 1.")
     record = RunRecord("run", {"data_dir": args.data_dir, "datamart_dir": args.datamart_dir, "start": start,
                                "end": end, "layers": layers, "master": args.master,
                                "label_dpd": args.label_dpd, "label_mob": args.label_mob})
     started = time.perf_counter()
-    spark = start_spark(args.master)
-    record.content["spark"] = {"version": spark.version, "master": args.master, "start_seconds": round(time.perf_counter() - started, 3)}
-    try:
-        if "bronze" in layers:
-            if storage.is_uri(args.data_dir):
-                check_sources(args.data_dir)
-            fingerprints = {source.file_name: storage.fingerprint(source_path(args.data_dir, source)) for source in SOURCES}
-            record.content["data"] = {"origin": data_origin(args.data_dir, fingerprints), "files": fingerprints}
-            console.say(f"Data: {args.data_dir} ({record.content['data']['origin']}); datamart: {args.datamart_dir}")
-            months = run_bronze(spark, args, record, start, end)
-        else:
-            months = months_in_bronze(args, start, end)
-            record.content["months"] = months
-            console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
-        if "silver" in layers:
-            run_silver(spark, args, record, months)
-        if "gold" in layers:
-            run_gold(spark, args, record, months)
-            run_check(spark, args.datamart_dir, record)
-    except (UserError, DataContractError) as error:
-        record.finish("failed", str(error))
-        record.write(args.datamart_dir)
-        raise
-    record.finish("succeeded")
-    path = record.write(args.datamart_dir)
+    if storage.is_uri(args.datamart_dir):
+        start_spark(args.master)  # the lock lives on that file system, reached through Spark
+    with datamart_lock(args.datamart_dir, record.run_id, console.say):
+        spark = start_spark(args.master)
+        record.content["spark"] = {"version": spark.version, "master": args.master,
+                                   "start_seconds": round(time.perf_counter() - started, 3)}
+        for action in recover_interrupted_writes(args.datamart_dir):
+            console.say(f"Recovered after a crash: {action}.")
+        try:
+            run_layers(spark, args, record, layers, start, end)
+        except (UserError, DataContractError) as error:
+            record.finish("failed", str(error))
+            record.write(args.datamart_dir)
+            raise
+        record.finish("succeeded")
+        path = record.write(args.datamart_dir)
     for line in summary(record):
         console.say(line)
     console.say(f"Run record: {path}")

@@ -12,9 +12,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from utils import storage
 from utils.months import is_first_of_month, parse_source_date
-from utils.partitions import write_months
+from utils.partitions import write_months, write_whole
 from utils.sources import Source
 
 CORRUPT_RECORD = "_corrupt_record"
@@ -87,7 +86,4 @@ def write_bronze(tagged: DataFrame, source: Source, table_path: str, rejects_pat
     """Write the requested months, and the file's rejects (replacing the previous ones)."""
     months_with_rows = {month for month in months if counts.get(month)}
     write_months(accepted_rows(tagged, source, months), table_path, months, months_with_rows)
-    if counts.get(None):
-        rejected_rows(tagged, source).coalesce(1).write.mode("overwrite").parquet(rejects_path)
-    else:
-        storage.delete(rejects_path)
+    write_whole(rejected_rows(tagged, source).coalesce(1) if counts.get(None) else None, rejects_path)

@@ -1,10 +1,26 @@
-"""Month partitions: every table is parquet partitioned by `snapshot_date=YYYY-MM-DD`.
+"""Month partitions, written crash-safe.
 
-A job rewrites exactly the months it was asked for: months with new rows are replaced
-(dynamic partition overwrite), requested months that now have no rows are removed, and
-every other month is left as it was.
+Every table is parquet partitioned by `snapshot_date=YYYY-MM-DD`. A job rewrites exactly
+the months it was asked for: months with new rows are replaced, requested months that now
+have no rows are removed, every other month is left as it was.
+
+A kill -9 at any moment must leave each table as it was or as the finished job leaves it,
+so a write goes in three steps:
+  1. Spark writes the new months into a staging folder next to the table
+     (`_staging-<table>-<token>`); readers of the table never look there.
+  2. A journal listing the partition moves is written into the staging folder, at once.
+     This is the commit point.
+  3. Each partition is moved into place by renames (atomic on a local or HDFS file
+     system): the old partition to the staging folder's `_old/`, the new one into the
+     table. Then the staging folder is deleted.
+On start, `recover_interrupted_writes` finishes every committed write (step 3 is safe to
+repeat) and deletes every uncommitted one, so the next run always starts from a clean,
+consistent datamart.
 """
 
+import json
+import os
+import secrets
 from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
@@ -12,6 +28,8 @@ from pyspark.sql import DataFrame, SparkSession
 from utils import storage
 
 PARTITION_COLUMN = "snapshot_date"
+STAGING_PREFIX = "_staging-"
+JOURNAL = "_publish.json"
 
 
 def partition_path(table_path: str, month: date) -> str:
@@ -23,14 +41,73 @@ def months_present(table_path: str) -> list[date]:
     return sorted(date.fromisoformat(name[len(prefix):]) for name in storage.list_names(table_path) if name.startswith(prefix))
 
 
+def staging_path(table_path: str) -> str:
+    parent, name = table_path.rstrip("/").rsplit("/", 1)
+    return storage.join(parent, f"{STAGING_PREFIX}{name}-{os.getpid()}-{secrets.token_hex(3)}")
+
+
+def publish(staged: str) -> None:
+    """Carry out a committed write's moves; safe to repeat after a crash at any point."""
+    journal = json.loads(storage.read_text(storage.join(staged, JOURNAL)))
+    old = storage.join(staged, "_old")
+    for index, (source, target) in enumerate(journal["moves"]):
+        if not storage.exists(source):
+            continue  # moved by an earlier attempt
+        if storage.exists(target):
+            storage.rename(target, storage.join(old, str(index)))
+        storage.rename(source, target)
+    for index, target in enumerate(journal["removes"]):
+        if storage.exists(target):
+            storage.rename(target, storage.join(old, f"removed-{index}"))
+    storage.delete(staged)
+
+
+def commit(staged: str, moves: list[tuple[str, str]], removes: list[str]) -> None:
+    storage.write_text(storage.join(staged, JOURNAL), json.dumps({"moves": moves, "removes": removes}, indent=1))
+    publish(staged)
+
+
 def write_months(frame: DataFrame, table_path: str, months: list[date], months_with_rows: set[date]) -> None:
     """Replace the requested months of a table with the frame's rows (one file per month)."""
+    staged = staging_path(table_path)
     if months_with_rows:
         (frame.repartition(PARTITION_COLUMN)
-         .write.mode("overwrite").partitionBy(PARTITION_COLUMN).parquet(table_path))
-    for month in months:
-        if month not in months_with_rows:
-            storage.delete(partition_path(table_path, month))
+         .write.mode("overwrite").partitionBy(PARTITION_COLUMN).parquet(staged))
+    moves = [(partition_path(staged, month), partition_path(table_path, month)) for month in sorted(months_with_rows)]
+    removes = [partition_path(table_path, month) for month in months if month not in months_with_rows]
+    commit(staged, moves, removes)
+
+
+def write_whole(frame: DataFrame | None, table_path: str) -> None:
+    """Replace an unpartitioned table at once (None removes it)."""
+    staged = staging_path(table_path)
+    if frame is None:
+        commit(staged, [], [table_path])
+        return
+    frame.write.mode("overwrite").parquet(storage.join(staged, "table"))
+    commit(staged, [(storage.join(staged, "table"), table_path)], [])
+
+
+def recover_interrupted_writes(datamart_dir: str, depth: int = 3) -> list[str]:
+    """Finish committed writes, drop uncommitted ones; returns what was done, for the log."""
+    done = []
+    folders = [datamart_dir]
+    for _ in range(depth):
+        found = []
+        for folder in folders:
+            for name in storage.list_names(folder):
+                path = storage.join(folder, name)
+                if name.startswith(STAGING_PREFIX):
+                    if storage.exists(storage.join(path, JOURNAL)):
+                        publish(path)
+                        done.append(f"finished the interrupted write {path}")
+                    else:
+                        storage.delete(path)
+                        done.append(f"removed the unfinished write {path}")
+                elif storage.is_dir(path) and not name.startswith(f"{PARTITION_COLUMN}="):
+                    found.append(path)
+        folders = found
+    return done
 
 
 def read_months(spark: SparkSession, table_path: str, months: list[date]) -> DataFrame | None:

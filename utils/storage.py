@@ -84,17 +84,68 @@ def read_head(path: str, size: int = 65536) -> bytes:
         return handle.read(size)
 
 
+def _hadoop_write(path: str, text: str) -> None:
+    fs, hadoop_path = _hadoop(path)
+    stream = fs.create(hadoop_path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()
+
+
+def rename(source: str, target: str) -> None:
+    """Move a file or folder; atomic on a local or HDFS file system (not on object stores)."""
+    if is_uri(source):
+        fs, source_path = _hadoop(source)
+        _, target_path = _hadoop(target)
+        fs.mkdirs(target_path.getParent())
+        if not fs.rename(source_path, target_path):
+            raise OSError(f"could not move {source} to {target}")
+        return
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    os.rename(source, target)
+
+
 def write_text(path: str, text: str) -> None:
+    """Write a whole file at once: readers see the old content or the new, never half of it."""
+    temporary = f"{path}.tmp-{os.getpid()}"
     if is_uri(path):
-        fs, hadoop_path = _hadoop(path)
-        stream = fs.create(hadoop_path, True)
-        try:
-            stream.write(bytearray(text.encode("utf-8")))
-        finally:
-            stream.close()
+        _hadoop_write(temporary, text)
+        delete(path)
+        rename(temporary, path)
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(text, encoding="utf-8")
+    Path(temporary).write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def create_exclusively(path: str, text: str) -> bool:
+    """Create a file only if it does not exist yet (the basis of the datamart lock)."""
+    if is_uri(path):
+        fs, hadoop_path = _hadoop(path)
+        if not fs.createNewFile(hadoop_path):
+            return False
+        _hadoop_write(path, text)
+        return True
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return True
+
+
+def read_text(path: str) -> str:
+    if is_uri(path):
+        fs, hadoop_path = _hadoop(path)
+        stream = fs.open(hadoop_path)
+        try:
+            return bytes(stream.readAllBytes()).decode("utf-8")
+        finally:
+            stream.close()
+    return Path(path).read_text(encoding="utf-8")
 
 
 def fingerprint(path: str) -> dict:
