@@ -146,6 +146,8 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
         months = select_months(available, start, end)
         record.content["months"] = months
         console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
+        for note in months_missing_from_sources(counts, months):
+            console.say(f"  note: {note}")
         for source in SOURCES:
             with console.step("bronze", source.stem) as line:
                 rejects_path = storage.join(args.datamart_dir, "bronze", "_rejects", source.stem)
@@ -160,6 +162,13 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
         for frame in loaded.values():
             frame.unpersist()
     return months
+
+
+def months_missing_from_sources(counts: dict, months: list[date]) -> list[str]:
+    """A month one source has and another lacks is processed, but a person should know."""
+    return [f"{source.file_name} has no rows for {', '.join(m.isoformat() for m in missing)}, which other sources have"
+            for source, per_month in counts.items()
+            if (missing := [month for month in months if not per_month.get(month)])]
 
 
 def months_in_bronze(args, start: date | None, end: date | None) -> list[date]:

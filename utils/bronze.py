@@ -27,10 +27,12 @@ def raw_schema(source: Source) -> StructType:
 
 
 def read_source_csv(spark: SparkSession, path: str, source: Source) -> DataFrame:
-    """The file as strings. Quotes follow RFC 4180 (`""` inside a quoted field)."""
+    """The file as strings. Quotes follow RFC 4180 (`""` inside a quoted field); a quoted
+    field may hold commas and line breaks (multiLine), and lines may end in CRLF."""
     return (spark.read
             .schema(raw_schema(source))
             .option("header", True)
+            .option("multiLine", True)
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
             .option("escape", '"')

@@ -63,12 +63,26 @@ def check_has_rows(path: str) -> None:
         raise UserError(f"{path} has a header but no rows; replace it with the full extract.")
 
 
+def check_utf8(path: str) -> None:
+    """Spark would silently turn bytes that are not UTF-8 into replacement characters."""
+    with open(path, "rb") as handle:
+        content = handle.read()
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        raise UserError(f"{path} is not UTF-8 text (byte 0x{content[error.start]:02x} on line {line}); "
+                        "re-save it as UTF-8 (in a spreadsheet tool: CSV UTF-8) and run again.") from None
+
+
 def check_sources(data_dir: str) -> None:
     require_all_sources(data_dir)
     for source in SOURCES:
         path = source_path(data_dir, source)
         check_header(path, source)
         check_has_rows(path)
+        if not storage.is_uri(path):
+            check_utf8(path)
 
 
 def write_synthetic_marker(data_dir: str, settings: dict) -> None:
