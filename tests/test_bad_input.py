@@ -45,7 +45,7 @@ def test_a_spreadsheet_resave_with_bom_crlf_and_quoted_fields_is_read_correctly(
     bronze = pd.read_parquet(datamart / "bronze" / ATTRIBUTES.stem)
     assert len(bronze) == len(rows) and bronze["Name"].str.endswith(', Jr.\nof "Somewhere"').all()
     assert not bronze["Occupation"].str.contains("\r").any() and not bronze["Customer_ID"].str.startswith("\ufeff").any()
-    pd.testing.assert_frame_equal(silver(datamart, "attributes"), silver(built, "attributes"))
+    pd.testing.assert_frame_equal(silver(datamart, "attributes"), silver(built, "attributes"), check_exact=True)
 
 
 def test_bytes_that_are_not_utf8_stop_the_run_before_anything_is_written(case, built, capsys):
@@ -75,7 +75,7 @@ def test_a_month_appended_twice_is_quarantined_once_and_silver_is_unchanged(case
     march = [line for line in text.splitlines()[1:] if line.endswith(",2023-03-01")]
     (data / FINANCIALS.file_name).write_text(text + "\n".join(march) + "\n")
     assert run_main("--data-dir", data, "--datamart-dir", datamart, "--layers", "bronze,silver") == 0
-    pd.testing.assert_frame_equal(silver(datamart, "financials"), silver(built, "financials"))
+    pd.testing.assert_frame_equal(silver(datamart, "financials"), silver(built, "financials"), check_exact=True)
     held = pd.read_parquet(datamart / "silver" / "_quarantine" / "financials")
     assert len(held) == len(march) and set(held["_quarantine_rule"]) == {"duplicate_row"}
     counts = records(datamart)[-1]["layers"]["silver"]["financials"]["months"]["2023-03-01"]

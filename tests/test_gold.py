@@ -123,7 +123,7 @@ def test_rewriting_the_future_leaves_earlier_applications_unchanged(spark, small
     before, after = read(original / "gold" / "feature_store"), read(changed / "gold" / "feature_store")
     past = lambda frame: frame[frame["snapshot_date"] <= cutoff].sort_values("loan_id").reset_index(drop=True)  # noqa: E731
     assert len(past(before)) > 0
-    pd.testing.assert_frame_equal(past(before), past(after))
+    pd.testing.assert_frame_equal(past(before), past(after), check_exact=True)  # byte for byte, not approximately
     # ...and the rewrite was strong enough to move later applications, so the test can fail.
     later = lambda frame: frame[frame["snapshot_date"] > cutoff].sort_values("loan_id").reset_index(drop=True)  # noqa: E731
     assert not later(before).equals(later(after))
@@ -136,7 +136,7 @@ def test_gold_for_one_month_reads_its_history_and_matches_the_full_run(spark, sm
     month = "2023-07-01"
     assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--start", month, "--end", month, "--layers", "gold") == 0
     again = read(datamart / "gold" / "feature_store")
-    pd.testing.assert_frame_equal(full.sort_values("loan_id").reset_index(drop=True), again.sort_values("loan_id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(full.sort_values("loan_id").reset_index(drop=True), again.sort_values("loan_id").reset_index(drop=True), check_exact=True)
 
 
 def test_gold_says_which_silver_history_is_missing(spark, small_data, tmp_path, capsys):

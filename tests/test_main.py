@@ -104,7 +104,7 @@ def test_rerun_gives_the_same_datamart(full_run, small_data):
     after = all_tables(full_run)
     assert before.keys() == after.keys()
     for name in before:
-        pd.testing.assert_frame_equal(before[name], after[name], obj=name)
+        pd.testing.assert_frame_equal(before[name], after[name], obj=name, check_exact=True)
     assert len(records(full_run)) == 2
 
 
@@ -118,7 +118,7 @@ def test_month_by_month_equals_one_full_run(spark, tmp_path):
     expected, got = all_tables(whole), all_tables(stepwise)
     assert expected.keys() == got.keys()
     for name in expected:
-        pd.testing.assert_frame_equal(expected[name], got[name], obj=name)
+        pd.testing.assert_frame_equal(expected[name], got[name], obj=name, check_exact=True)
 
 
 def test_dirty_rows_are_rejected_or_quarantined_never_dropped(spark, small_data, tmp_path):

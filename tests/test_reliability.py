@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.test_main import run_main
 from utils import partitions, storage
-from utils.sources import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY
+from utils.sources import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, SOURCES
 
 TABLES = ["bronze/lms_loan_daily", "bronze/feature_clickstream", "bronze/features_attributes", "bronze/features_financials",
           "silver/loan_daily", "silver/clickstream", "silver/attributes", "silver/financials",
@@ -24,8 +24,9 @@ TABLES = ["bronze/lms_loan_daily", "bronze/feature_clickstream", "bronze/feature
 
 
 def partition(path: Path) -> pd.DataFrame:
-    """One month partition as a comparable frame (ingestion time left out)."""
-    frame = pd.read_parquet(path).drop(columns="_ingested_at", errors="ignore")
+    """One month partition as a comparable frame; lineage (when and from which file path
+    a row was ingested) is left out, the data itself is compared in full."""
+    frame = pd.read_parquet(path).drop(columns=["_ingested_at", "_source_file"], errors="ignore")
     frame = frame[sorted(frame.columns)]
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
@@ -166,3 +167,20 @@ def test_a_live_lock_is_respected_and_names_its_holder(spark, small_data, tmp_pa
     message = capsys.readouterr().err
     assert f"in use by run 20260101T000000Z-abcdef (pid {os.getpid()} on {socket.gethostname()}, started 2026-01-01T00:00:00+00:00)" in message
     assert json.loads((datamart / "_lock").read_text()) == holder  # not taken from a live holder
+
+
+def test_adding_a_month_and_running_only_it_equals_a_full_rebuild(states, small_data, tmp_path):
+    _, _, _, full_rebuild, _ = states  # the original eight months, built in one run
+    seven_months = tmp_path / "seven"
+    seven_months.mkdir()
+    for source in SOURCES:
+        frame = pd.read_csv(small_data / source.file_name, dtype=str, keep_default_na=False)
+        frame[frame["snapshot_date"] != "2023-08-01"].to_csv(seven_months / source.file_name, index=False)
+    datamart = tmp_path / "datamart"
+    assert run_main("--data-dir", seven_months, "--datamart-dir", datamart) == 0
+    assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--start", "2023-08-01", "--end", "2023-08-01") == 0
+    incremental = snapshot(datamart)
+    for name in TABLES:
+        assert incremental[name].keys() == full_rebuild[name].keys(), name
+        for month in incremental[name]:
+            assert same(incremental[name][month], full_rebuild[name][month]), f"{name} {month}"

@@ -5,7 +5,7 @@ value, the means over 3 and 6 months, the 6-month standard deviation, how many o
 months had data, and a flag when none did. Rows after T are the future and are never read.
 """
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from utils.features import Feature
@@ -41,6 +41,18 @@ CLICKSTREAM_FEATURES: list[Feature] = [
 ]
 
 
+def exact_sample_std(values: Column) -> Column:
+    """Sample standard deviation from exact integer sums.
+
+    Spark's stddev_samp merges partial results in whatever order the rows arrive, so the
+    last bits of the result depend on partitioning; the same application would get a
+    different value in an incremental run than in a full one. Integer sums are exact in
+    any order, so this value is byte-for-byte reproducible."""
+    as_long = values.cast("long")
+    count, total, squares = F.count(as_long), F.sum(as_long), F.sum(as_long * as_long)
+    return F.when(count >= 2, F.sqrt((count * squares - total * total) / (count * (count - 1))))
+
+
 def clickstream_windows(applications: DataFrame, clickstream: DataFrame) -> DataFrame:
     """Per application (loan_id), the window aggregates; applications without data are absent.
 
@@ -60,7 +72,7 @@ def clickstream_windows(applications: DataFrame, clickstream: DataFrame) -> Data
             F.max_by(column, "_click_month").alias(f"{column}_last"),
             F.avg(F.when(recent, F.col(column))).alias(f"{column}_mean_3m"),
             F.avg(column).alias(f"{column}_mean_6m"),
-            F.stddev_samp(column).alias(f"{column}_std_6m"),
+            exact_sample_std(F.col(column)).alias(f"{column}_std_6m"),
         ]
     return joined.groupBy("loan_id").agg(
         *aggregates,
