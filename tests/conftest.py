@@ -32,6 +32,16 @@ def small_data(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def small_datamart(spark, small_data, tmp_path_factory) -> Path:
+    """`python main.py` on the small data, all layers. Shared: copy it before changing it."""
+    import main
+
+    datamart = tmp_path_factory.mktemp("small") / "datamart"
+    assert main.main(["--data-dir", str(small_data), "--datamart-dir", str(datamart)]) == 0
+    return datamart
+
+
 def rows(frame, *order):
     """A DataFrame as a sorted list of plain dicts, for exact comparisons in tests."""
     return sorted((row.asDict() for row in frame.collect()), key=lambda row: tuple(str(row[c]) for c in order))

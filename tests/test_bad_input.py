@@ -12,10 +12,8 @@ from utils.sources import ATTRIBUTES, CLICKSTREAM, FINANCIALS
 
 
 @pytest.fixture(scope="module")
-def built(spark, small_data, tmp_path_factory):
-    datamart = tmp_path_factory.mktemp("bad_input") / "datamart"
-    assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--layers", "bronze,silver") == 0
-    return datamart
+def built(small_datamart):
+    return small_datamart
 
 
 @pytest.fixture

@@ -56,11 +56,10 @@ def changed_sources(small_data: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def states(spark, small_data, tmp_path_factory):
+def states(small_datamart, small_data, tmp_path_factory):
     """A datamart built from the original data (before), and what a finished run on changed data gives (after)."""
     root = tmp_path_factory.mktemp("reliability")
-    before = root / "before"
-    assert run_main("--data-dir", small_data, "--datamart-dir", before) == 0
+    before = small_datamart
     changed = changed_sources(small_data, root / "changed")
     after = root / "after"
     shutil.copytree(before, after)
