@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -64,6 +65,8 @@ def spark_config(master: str) -> dict[str, str]:
 
 def start_spark(master: str = "local[*]") -> SparkSession:
     require_java()
+    # Executors that need Python (on a cluster, too) use this interpreter and its packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no network needed, no warning about it
     builder = SparkSession.builder
