@@ -4,6 +4,7 @@
     python main.py run --start 2024-01-01 --end 2024-03-01 --layers silver
     python main.py generate-data        write the synthetic source CSVs
     python main.py check                the sanity classifier and leakage audit on the gold stores
+    python main.py report               the slide deck and figures under reports/
 
 This file is the command line and the orchestration; the work lives in utils/.
 """
@@ -25,7 +26,7 @@ from utils.sources import SOURCES
 LAYERS = ("bronze", "silver", "gold")
 DEFAULT_DATA_DIR = "data"
 DEFAULT_DATAMART_DIR = "datamart"
-COMMANDS = ("run", "generate-data", "check")
+COMMANDS = ("run", "generate-data", "check", "report")
 
 
 # ---- command line ------------------------------------------------------------------------
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the loan-default datamart (bronze, silver, gold) from four monthly CSV extracts. "
                     "Without a command, `run` is meant.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{run,generate-data,check}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,generate-data,check,report}")
 
     run = commands.add_parser("run", help="run the layers over the months in the data (the default command)",
                               description="Run bronze, silver and gold over the months in the data.")
@@ -62,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the datamart to check (default: datamart/, or $DATAMART_DIR)")
     check.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
                        help="Spark master URL (default: local[*], or $SPARK_MASTER)")
+
+    report = commands.add_parser("report", help="the slide deck and figures, from the run records and gold tables",
+                                 description="Write reports/: the 10-slide deck (PDF and PNG per slide) and its figures.")
+    report.add_argument("--datamart-dir", default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
+                        help="the datamart to report on (default: datamart/, or $DATAMART_DIR)")
+    report.add_argument("--out", default="reports", help="folder for the deck and figures (default: reports/)")
+    report.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
+                        help="Spark master URL (default: local[*], or $SPARK_MASTER)")
 
     generate = commands.add_parser("generate-data", help="write the synthetic source CSVs",
                                    description="Write the four synthetic source CSVs (same arguments give identical files).")
@@ -197,6 +206,7 @@ def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
 
 
 def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
+    from utils.feature_drift import build_feature_drift
     from utils.gold import build_feature_table, build_label_table
     from utils.label_store import LabelDefinition
 
@@ -214,6 +224,12 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
         line.rows = sum(month["rows"] for month in features["months"].values())
         line.note = f"{features['columns']} columns"
     record.add_table("gold", "feature_store", line.seconds, features)
+    with console.step("gold", "feature_drift") as line:
+        drift = build_feature_drift(spark, args.datamart_dir)
+        line.months = len(drift["months"])
+        line.rows = sum(month["rows"] for month in drift["months"].values())
+        line.note = f"PSI against {drift['reference_start']:%Y-%m}..{drift['reference_end']:%Y-%m}" if drift.get("reference_start") else ""
+    record.add_table("gold", "feature_drift", line.seconds, drift)
 
 
 def run_check(spark, datamart_dir: str, record: RunRecord) -> None:
@@ -237,6 +253,15 @@ def command_check(args: argparse.Namespace) -> None:
     run_check(spark, args.datamart_dir, record)
     record.finish("succeeded")
     console.say(f"Run record: {record.write(args.datamart_dir)}")
+
+
+def command_report(args: argparse.Namespace) -> None:
+    from utils.report import DECK, write_report
+    from utils.spark_session import start_spark
+
+    datamart_dir = storage.absolute(args.datamart_dir)
+    paths = write_report(start_spark(args.master), datamart_dir, args.out)
+    console.say(f"Wrote {os.path.join(args.out, DECK)} and {len(paths) - 1} more files to {args.out}/.")
 
 
 def summary(record: RunRecord) -> list[str]:
@@ -332,6 +357,8 @@ def main(argv: list[str]) -> int:
             command_generate(args)
         elif args.command == "check":
             command_check(args)
+        elif args.command == "report":
+            command_report(args)
         else:
             command_run(args)
     except UserError as error:
