@@ -19,7 +19,7 @@ from utils import console, storage
 from utils.errors import DataContractError, UserError
 from utils.months import parse_month_flag, select_months
 from utils.run_record import RunRecord
-from utils.source_files import (check_sources, data_origin, present_sources, source_path,
+from utils.source_files import (SYNTHETIC_MARKER, check_sources, data_origin, present_sources, source_path,
                                 write_synthetic_marker)
 from utils.sources import SOURCES
 
@@ -107,7 +107,7 @@ def generate_data(out_dir: str, customers: int = 12500, start: date = date(2023,
     if customers < 1 or months < 1:
         raise UserError("--customers and --months must be at least 1.")
     taken = [source.file_name for source in SOURCES if os.path.exists(os.path.join(out_dir, source.file_name))]
-    if taken and not os.path.exists(os.path.join(out_dir, ".synthetic.json")):
+    if taken and not os.path.exists(os.path.join(out_dir, SYNTHETIC_MARKER)):
         raise UserError(f"{out_dir} already holds {', '.join(taken)} that were not generated; choose another --out folder so your files are not overwritten.")
     rows = generate_sources(out_dir, customers=customers, start=start, months=months, seed=seed, date_format=date_format)
     write_synthetic_marker(out_dir, {"customers": customers, "start": start.isoformat(), "months": months,

@@ -54,6 +54,14 @@ def read_history(spark: SparkSession, datamart_dir: str, source: Source, months:
     return read_months(spark, silver_table_path(datamart_dir, source), needed)
 
 
+def loan_history(spark: SparkSession, datamart_dir: str, months: list[date]) -> DataFrame:
+    """Silver loan snapshots of the months: both gold tables start from them."""
+    loans = read_history(spark, datamart_dir, LOAN_DAILY, months)
+    if loans is None:
+        raise UserError(f"silver/loan_daily has none of the months {months[0]} to {months[-1]}; run the silver layer first.")
+    return loans
+
+
 def empty_like(spark: SparkSession, datamart_dir: str, source: Source) -> DataFrame:
     """No rows, the table's schema: a customer may have no history at all."""
     return spark.read.parquet(silver_table_path(datamart_dir, source)).limit(0)
@@ -82,9 +90,7 @@ def require_one_label_definition(spark: SparkSession, datamart_dir: str, months:
 
 def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date], definition: LabelDefinition) -> dict:
     require_one_label_definition(spark, datamart_dir, months, definition)
-    loans = read_history(spark, datamart_dir, LOAN_DAILY, months)
-    if loans is None:
-        raise UserError(f"silver/loan_daily has none of the months {months[0]} to {months[-1]}; run the silver layer first.")
+    loans = loan_history(spark, datamart_dir, months)
     labels = build_labels(loans, definition).persist()
     try:
         per_month = {row["snapshot_date"]: {"rows": row["rows"], "bad": row["bad"], "unknown": row["unknown"]}
@@ -99,9 +105,7 @@ def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date]
 
 
 def build_feature_table(spark: SparkSession, datamart_dir: str, months: list[date]) -> dict:
-    loans = read_history(spark, datamart_dir, LOAN_DAILY, months)
-    if loans is None:
-        raise UserError(f"silver/loan_daily has none of the months {months[0]} to {months[-1]}; run the silver layer first.")
+    loans = loan_history(spark, datamart_dir, months)
     inputs = []
     for source in (ATTRIBUTES, FINANCIALS, CLICKSTREAM):
         history = read_history(spark, datamart_dir, source, months)
