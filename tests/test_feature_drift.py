@@ -18,16 +18,16 @@ def psi_by_hand(expected: list[float], actual: list[float]) -> float:
     return sum((floor(a) - floor(e)) * math.log(floor(a) / floor(e)) for e, a in zip(expected, actual))
 
 
-def counts_frame(spark, rows):
-    return spark.createDataFrame(rows, "snapshot_date date, feature string, bin int, count long")
+def counts_frame(rows):
+    return pd.DataFrame(rows, columns=["snapshot_date", "feature", "bin", "count"])
 
 
-def psi_of(table) -> dict:
-    return {(row["snapshot_date"], row["feature"]): row for row in table.collect()}
+def psi_of(table: pd.DataFrame) -> dict:
+    return {(row["snapshot_date"], row["feature"]): row for row in table.to_dict("records")}
 
 
-def test_psi_is_zero_for_the_same_distribution_and_large_for_a_shift(spark):
-    counts = counts_frame(spark, [
+def test_psi_is_zero_for_the_same_distribution_and_large_for_a_shift():
+    counts = counts_frame([
         # reference (January): 50 / 50 over two bins, for both features
         (JAN, "same", 0, 50), (JAN, "same", 1, 50), (JAN, "shifted", 0, 50), (JAN, "shifted", 1, 50),
         # February: "same" keeps the shape at another size, "shifted" moves to 80 / 20
@@ -44,8 +44,8 @@ def test_psi_is_zero_for_the_same_distribution_and_large_for_a_shift(spark):
     assert (shifted["reference_start"], shifted["reference_end"]) == (JAN, JAN)
 
 
-def test_a_bin_empty_on_one_side_counts_with_the_epsilon_floor(spark):
-    counts = counts_frame(spark, [
+def test_a_bin_empty_on_one_side_counts_with_the_epsilon_floor():
+    counts = counts_frame([
         (JAN, "f", 0, 90), (JAN, "f", 1, 10),  # no nulls in the reference
         (FEB, "f", 0, 60), (FEB, "f", 1, 10), (FEB, "f", drift.NULL_BIN, 30),  # 30% nulls now
         (MAR, "f", 0, 100),  # bin 1 empty this month
@@ -56,28 +56,33 @@ def test_a_bin_empty_on_one_side_counts_with_the_epsilon_floor(spark):
     assert result[(FEB, "f")]["psi"] > drift.SIGNIFICANT_PSI  # a feature going missing is drift
 
 
-def test_bins_are_reference_deciles_with_mass_points_and_nulls_apart(spark):
-    reference = spark.createDataFrame(
-        [("flag", float(v)) for v in [0] * 9 + [1]]
-        + [("months", float(v)) for v in [0, 0, 0, 6, 6, 6, 6, 6, 6, 3]]
-        + [("amount", float(v)) for v in range(10)]
-        + [("empty", None)], "feature string, value double")
-    edges = {row["feature"]: (row["edges"], row["points"]) for row in drift.bin_edges(reference).collect()}
+def test_bins_are_reference_deciles_with_mass_points_and_nulls_apart():
+    reference = {"flag": [0] * 9 + [1], "months": [0, 0, 0, 6, 6, 6, 6, 6, 6, 3], "amount": list(range(10)),
+                 "empty": [None]}
+    edges = {name: tuple(list(part) for part in drift.bin_edges(pd.Series(values, dtype=float)))
+             for name, values in reference.items()}
     assert edges["flag"] == ([0.0], [0.0])
     assert edges["months"] == ([0.0, 3.0, 6.0], [0.0, 6.0])
     assert edges["amount"] == ([float(v) for v in range(9)], [])
     assert edges["empty"] == ([], [])
-    values = spark.createDataFrame(
-        [("flag", 0.0), ("flag", 1.0), ("flag", None), ("months", 0.0), ("months", 1.0), ("months", 6.0),
-         ("months", 7.0), ("amount", 0.5), ("amount", 9.5), ("empty", 4.0)], "feature string, value double"
-    ).withColumn("snapshot_date", F.lit(JAN))
-    bins = sorted((row["feature"], row["bin"]) for row in drift.bin_counts(values, drift.bin_edges(reference)).collect())
-    assert bins == [
-        ("amount", 2), ("amount", 18),  # 0.5 lies in (0, 1]; 9.5 above the last edge 8
-        ("empty", 0),  # no reference values: one bin for every value
-        ("flag", -1), ("flag", 1), ("flag", 2),  # null; the point 0; above 0
-        ("months", 1), ("months", 2), ("months", 5), ("months", 6),  # point 0; (0, 3]; point 6; above 6
-    ]
+    values = {"flag": [0.0, 1.0, None], "months": [0.0, 1.0, 6.0, 7.0], "amount": [0.5, 9.5], "empty": [4.0]}
+    bins = {name: sorted(drift.bin_numbers(pd.Series(values[name], dtype=float), *drift.bin_edges(pd.Series(reference[name], dtype=float))))
+            for name in values}
+    assert bins == {
+        "amount": [2, 18],  # 0.5 lies in (0, 1]; 9.5 above the last edge 8
+        "empty": [0],  # no reference values: one bin for every value
+        "flag": [-1, 1, 2],  # null; the point 0; above 0
+        "months": [1, 2, 5, 6],  # point 0; (0, 3]; point 6; above 6
+    }
+
+
+def test_bin_counts_use_the_reference_months_for_the_edges():
+    store = pd.DataFrame({"snapshot_date": [JAN] * 4 + [FEB] * 4, "x": [1.0, 2.0, 3.0, 4.0, 10.0, 10.0, None, 2.0]})
+    counts = drift.bin_counts(store, [JAN], ["x"])
+    by_month = {month: dict(zip(rows["bin"], rows["count"])) for month, rows in counts.groupby("snapshot_date")}
+    # January's deciles are 1, 1, 2, 2, 2, 3, 3, 4, 4: edges 1..4, every one a point
+    assert by_month[JAN] == {1: 1, 3: 1, 5: 1, 7: 1}
+    assert by_month[FEB] == {8: 2, drift.NULL_BIN: 1, 3: 1}
 
 
 def test_the_reference_window_starts_when_the_clickstream_window_is_full():

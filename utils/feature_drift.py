@@ -12,13 +12,18 @@ with every share floored at EPSILON, so a bin empty on one side counts as a larg
 instead of a division by zero. Reading: below 0.1 stable, 0.1 to 0.25 a moderate shift,
 above 0.25 a shift to investigate before trusting a model on that month.
 
-All of it runs in Spark; only the per-month summary for the run record reaches the driver.
-The table `gold/feature_drift` has one row per feature and application month.
+The feature store is read into the driver once (through Arrow), as the sanity classifier
+does: the binning and PSI are then exact and take well under a second, where the same
+work as Spark jobs (an unpivot to one row per value, approximate percentiles per feature,
+a grid of joins) took 15 to 20 seconds on the default data. The table
+`gold/feature_drift` has one row per feature and application month.
 """
 
 from datetime import date
 
-from pyspark.sql import DataFrame, SparkSession, Window
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from utils import storage
@@ -33,23 +38,22 @@ from utils.sources import CLICKSTREAM
 
 REFERENCE_MONTHS = 6
 DECILES = [step / 10 for step in range(1, 10)]
-# percentile_approx is exact while the reference has fewer rows than this.
-QUANTILE_ACCURACY = 100_000
 NULL_BIN = -1
 EPSILON = 1e-4
 MODERATE_PSI = 0.1
 SIGNIFICANT_PSI = 0.25
+DRIFT_SCHEMA = ("feature string, psi double, drift string, applications long, in_reference boolean, "
+                "reference_start date, reference_end date, snapshot_date date")
 
 
 def feature_drift_path(datamart_dir: str) -> str:
     return storage.join(datamart_dir, "gold", "feature_drift")
 
 
-def drift_level(psi):
-    """The rule-of-thumb reading of a PSI column: stable, moderate or significant."""
-    return (F.when(psi >= SIGNIFICANT_PSI, "significant")
-            .when(psi >= MODERATE_PSI, "moderate")
-            .otherwise("stable"))
+def drift_level(psi: pd.Series) -> pd.Series:
+    """The rule-of-thumb reading of a PSI: stable, moderate or significant."""
+    return pd.Series(np.select([psi >= SIGNIFICANT_PSI, psi >= MODERATE_PSI], ["significant", "moderate"], "stable"),
+                     index=psi.index)
 
 
 def feature_names(feature_store: DataFrame) -> list[str]:
@@ -69,76 +73,73 @@ def reference_window(months: list[date], history_start: date, size: int = REFERE
     return (complete or sorted(months))[:size]
 
 
-def long_values(feature_store: DataFrame, features: list[str]) -> DataFrame:
-    """One row per application and feature: snapshot_date, feature, value (as double)."""
-    wide = feature_store.select("snapshot_date", *[F.col(name).cast("double").alias(name) for name in features])
-    return wide.unpivot(["snapshot_date"], features, "feature", "value")
-
-
-def bin_edges(reference_values: DataFrame) -> DataFrame:
-    """Per feature, `edges`: its distinct reference deciles, ascending, and `points`: the deciles
+def bin_edges(reference: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A feature's `edges`: its distinct reference deciles, ascending, and `points`: the deciles
     that repeat, i.e. values holding a tenth or more of the reference (0 for a rarely set flag).
-    Both are empty when the reference has no value."""
-    deciles = F.col("deciles")
-    repeated = F.filter(deciles, lambda decile: F.size(F.filter(deciles, lambda other: other == decile)) > 1)
-    no_values = F.array().cast("array<double>")
-    return (reference_values.groupBy("feature")
-            .agg(F.percentile_approx("value", DECILES, QUANTILE_ACCURACY).alias("deciles"))  # nulls are ignored
-            .select("feature",
-                    F.coalesce(F.array_sort(F.array_distinct(deciles)), no_values).alias("edges"),
-                    F.coalesce(F.array_distinct(repeated), no_values).alias("points")))
+    Both are empty when the reference has no value.
+
+    A decile is the smallest reference value with at least that share of values at or below
+    it (`inverted_cdf`), so edges are values that occur, as with Spark's percentile_approx."""
+    values = reference.dropna().to_numpy(dtype=float)
+    if values.size == 0:
+        return np.array([]), np.array([])
+    deciles = np.quantile(values, DECILES, method="inverted_cdf")
+    edges, repeats = np.unique(deciles, return_counts=True)
+    return edges, edges[repeats > 1]
 
 
-def bin_counts(values: DataFrame, edges: DataFrame) -> DataFrame:
-    """Rows per snapshot_date, feature and bin: a few thousand rows however big the store is.
-
-    Bins: NULL_BIN for null; the intervals (-inf, e1], (e1, e2], ..., (ek, inf) between the
-    edges; and a bin of its own for each point, so a count moving from 1 to 5 drifts even
-    when the reference deciles are only 0 and 6. Bin 2i + 1 is the point e(i+1), bin 2i the
-    rest of the interval ending there."""
-    value = F.col("value")
-    intervals_below = F.size(F.filter("edges", lambda edge: edge < value))
-    is_point = F.array_contains("points", value).cast("int")
-    binned = values.join(F.broadcast(edges), "feature").select(
-        "snapshot_date", "feature",
-        F.when(value.isNull(), F.lit(NULL_BIN)).otherwise(2 * intervals_below + is_point).alias("bin"))
-    return binned.groupBy("snapshot_date", "feature", "bin").agg(F.count(F.lit(1)).alias("count"))
+def bin_numbers(values: pd.Series, edges: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Each value's bin: NULL_BIN for null; otherwise the intervals (-inf, e1], (e1, e2], ...,
+    (ek, inf) between the edges, with a bin of its own for each point, so a count moving from
+    1 to 5 drifts even when the reference deciles are only 0 and 6. Bin 2i + 1 is the point
+    e(i+1), bin 2i the rest of the interval ending there."""
+    numbers = values.to_numpy(dtype=float)
+    intervals_below = np.searchsorted(edges, numbers, side="left")  # edges strictly below the value
+    bins = 2 * intervals_below + np.isin(numbers, points)
+    return np.where(np.isnan(numbers), NULL_BIN, bins)
 
 
-def population_stability(counts: DataFrame, reference_months: list[date]) -> DataFrame:
+def bin_counts(store: pd.DataFrame, reference_months: list[date], features: list[str]) -> pd.DataFrame:
+    """Rows per snapshot_date, feature and bin, the bins coming from the reference months."""
+    in_reference = store["snapshot_date"].isin(reference_months)
+    parts = []
+    for feature in features:
+        edges, points = bin_edges(store.loc[in_reference, feature])
+        binned = pd.DataFrame({"snapshot_date": store["snapshot_date"], "feature": feature,
+                               "bin": bin_numbers(store[feature], edges, points)})
+        parts.append(binned.groupby(["snapshot_date", "feature", "bin"]).size().rename("count").reset_index())
+    return pd.concat(parts, ignore_index=True)
+
+
+def population_stability(counts: pd.DataFrame, reference_months: list[date]) -> pd.DataFrame:
     """PSI per snapshot_date and feature from `counts` (snapshot_date, feature, bin, count).
 
     Every month is compared on every bin seen in any month, so a bin a month lacks
     (or the reference lacks) still contributes its EPSILON-floored term."""
-    months = counts.select("snapshot_date").distinct()
-    bins = counts.select("feature", "bin").distinct()
-    reference = (counts.where(F.col("snapshot_date").isin(reference_months))
-                 .groupBy("feature", "bin").agg(F.sum("count").alias("reference_count")))
-    grid = (months.crossJoin(bins)
-            .join(counts, ["snapshot_date", "feature", "bin"], "left")
-            .join(reference, ["feature", "bin"], "left")
-            .fillna(0, ["count", "reference_count"]))
-    month_total = F.sum("count").over(Window.partitionBy("snapshot_date", "feature"))
-    reference_total = F.sum("reference_count").over(Window.partitionBy("snapshot_date", "feature"))
-    shares = grid.select(
-        "snapshot_date", "feature", "count",
-        F.greatest(F.col("count") / month_total, F.lit(EPSILON)).alias("actual"),
-        F.greatest(F.col("reference_count") / reference_total, F.lit(EPSILON)).alias("expected"))
-    psi_term = (F.col("actual") - F.col("expected")) * F.log(F.col("actual") / F.col("expected"))
-    return (shares.groupBy("snapshot_date", "feature")
-            .agg(F.sum(psi_term).alias("psi"), F.sum("count").alias("applications"))
-            .select("feature", "psi", drift_level(F.col("psi")).alias("drift"), "applications",
-                    F.col("snapshot_date").isin(reference_months).alias("in_reference"),
-                    F.lit(min(reference_months)).alias("reference_start"),
-                    F.lit(max(reference_months)).alias("reference_end"),
-                    "snapshot_date"))
+    grid = counts.pivot_table(index=["feature", "bin"], columns="snapshot_date", values="count",
+                              aggfunc="sum", fill_value=0)
+    reference = grid[[month for month in grid.columns if month in reference_months]].sum(axis=1)
+    actual = (grid / grid.groupby(level="feature").transform("sum")).clip(lower=EPSILON)
+    expected = (reference / reference.groupby(level="feature").transform("sum")).clip(lower=EPSILON)
+    terms = actual.sub(expected, axis=0) * np.log(actual.div(expected, axis=0))
+    psi = terms.groupby(level="feature").sum().stack().rename("psi")
+    applications = grid.groupby(level="feature").sum().stack().rename("applications")
+    table = pd.concat([psi, applications], axis=1).reset_index()
+    return pd.DataFrame({
+        "feature": table["feature"], "psi": table["psi"], "drift": drift_level(table["psi"]),
+        "applications": table["applications"].astype("int64"),
+        "in_reference": table["snapshot_date"].isin(reference_months),
+        "reference_start": min(reference_months), "reference_end": max(reference_months),
+        "snapshot_date": table["snapshot_date"],
+    })
 
 
-def feature_drift(feature_store: DataFrame, reference_months: list[date], features: list[str]) -> DataFrame:
-    """The drift table: one row per feature and snapshot_date (the application month)."""
-    values = long_values(feature_store, features)
-    edges = bin_edges(values.where(F.col("snapshot_date").isin(reference_months)))
-    return population_stability(bin_counts(values, edges), reference_months)
+def feature_drift(store: pd.DataFrame, reference_months: list[date], features: list[str]) -> pd.DataFrame:
+    """The drift table: one row per feature and snapshot_date (the application month), in
+    month and declaration order."""
+    table = population_stability(bin_counts(store, reference_months, features), reference_months)
+    order = table["feature"].map({feature: index for index, feature in enumerate(features)})
+    return table.assign(_order=order).sort_values(["snapshot_date", "_order"]).drop(columns="_order").reset_index(drop=True)
 
 
 def summarise(per_month: list[dict], reference_months: list[date], features: int) -> dict:
@@ -165,16 +166,14 @@ def build_feature_drift(spark: SparkSession, datamart_dir: str, reference_months
     reference = reference_window(months, history_start, reference_months)
     store = read_months(spark, store_path, months)
     features = feature_names(store)
-    drift = feature_drift(store, reference, features).persist()
-    try:
-        per_month = [row.asDict() for row in drift.groupBy("snapshot_date").agg(
-            F.count(F.lit(1)).alias("rows"), F.max("applications").alias("applications"),
-            F.round(F.max("psi"), 4).alias("max_psi"),
-            F.sum((F.col("drift") == "moderate").cast("int")).alias("features_moderate"),
-            F.sum((F.col("drift") == "significant").cast("int")).alias("features_significant")).collect()]
-        path = feature_drift_path(datamart_dir)
-        stale = set(months_present(path)) - set(months)  # months no longer in the feature store
-        write_months(drift, path, sorted(set(months) | stale), set(months))
-    finally:
-        drift.unpersist()
+    values = store.select("snapshot_date", *[F.col(name).cast("double").alias(name) for name in features]).toPandas()
+    drift = feature_drift(values, reference, features)
+    per_month = [{"snapshot_date": month, "rows": len(rows), "applications": int(rows["applications"].max()),
+                  "max_psi": round(float(rows["psi"].max()), 4),
+                  "features_moderate": int((rows["drift"] == "moderate").sum()),
+                  "features_significant": int((rows["drift"] == "significant").sum())}
+                 for month, rows in drift.groupby("snapshot_date")]
+    path = feature_drift_path(datamart_dir)
+    stale = set(months_present(path)) - set(months)  # months no longer in the feature store
+    write_months(spark.createDataFrame(drift, DRIFT_SCHEMA), path, sorted(set(months) | stale), set(months))
     return summarise(per_month, reference, len(features))

@@ -14,6 +14,10 @@ from utils.errors import UserError
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 SUPPORTED_JAVA = (17, 21)
 
+# The quality rules make Spark generate methods over HotSpot's 8,000-byte limit for JIT
+# compilation; without this flag they run in the bytecode interpreter, several times slower.
+JAVA_OPTIONS = f"-XX:-DontCompileHugeMethods -Dlog4j.configurationFile=file:{LOG_CONFIG}"
+
 
 def java_executable() -> str | None:
     java_home = os.environ.get("JAVA_HOME")
@@ -49,17 +53,22 @@ def spark_config(master: str) -> dict[str, str]:
         "spark.sql.ansi.enabled": "true",
         "spark.sql.session.timeZone": "UTC",
         "spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY", "2g"),
-        # The data is tens of MB per table: 200 shuffle partitions would be 200 tiny tasks.
-        "spark.sql.shuffle.partitions": "8",
-        "spark.sql.adaptive.enabled": "true",
+        # Measured with benchmarks/run.py (see Readme.txt): a run is a few hundred small
+        # queries, so per-query overhead dominates. 200 shuffle partitions would be 200 tiny
+        # tasks; adaptive execution re-plans every query at each shuffle (a job per stage);
+        # compressing cached columns costs more than it saves at this size.
+        "spark.sql.shuffle.partitions": "4",
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.inMemoryColumnarStorage.compressed": "false",
         # A job rewrites exactly the month partitions it produced, never the whole table.
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.parquet.compression.codec": "snappy",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",  # toPandas in columns, not row by row
         "spark.sql.debug.maxToStringFields": "500",  # wide tables; avoids a warning on plan strings
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.enabled": os.environ.get("SPARK_UI_ENABLED", "false"),
-        "spark.driver.extraJavaOptions": f"-Dlog4j.configurationFile=file:{LOG_CONFIG}",
-        "spark.executor.extraJavaOptions": f"-Dlog4j.configurationFile=file:{LOG_CONFIG}",
+        "spark.driver.extraJavaOptions": JAVA_OPTIONS,
+        "spark.executor.extraJavaOptions": JAVA_OPTIONS,
     }
 
 
