@@ -7,6 +7,7 @@ and proves per month that bronze rows = silver rows + quarantined rows.
 """
 
 from datetime import date
+from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -72,22 +73,26 @@ def failed_rules(hits: dict, source: Source) -> list[str]:
             for month, counts in sorted(hits.items()) for rule in fatal if counts[rule]]
 
 
-def month_counts(spark: SparkSession, table_path: str, months: list[date]) -> dict[date, int]:
-    """Rows per month as stored on disk (read back, not taken from the job's own plan)."""
-    frame = read_months(spark, table_path, months)
-    if frame is None:
-        return {}
-    return {row["snapshot_date"]: row["count"] for row in frame.groupBy("snapshot_date").count().collect()}
+def stored_month_counts(spark: SparkSession, tables: dict[str, str], months: list[date]) -> dict[str, dict[date, int]]:
+    """Rows per month of each table as stored on disk (read back, not taken from the job's own
+    plan), all tables in one Spark job."""
+    counts = {name: {} for name in tables}
+    frames = [frame.select(F.lit(name).alias("table"), "snapshot_date")
+              for name, path in tables.items() if (frame := read_months(spark, path, months)) is not None]
+    if frames:
+        for row in reduce(DataFrame.unionByName, frames).groupBy("table", "snapshot_date").count().collect():
+            counts[row["table"]][row["snapshot_date"]] = row["count"]
+    return counts
 
 
 def reconcile(spark: SparkSession, datamart_dir: str, source: Source, months: list[date]) -> dict[date, dict]:
     """Per month, bronze rows = silver rows + quarantined rows, or the run fails loudly."""
-    rows_in = month_counts(spark, bronze_table_path(datamart_dir, source), months)
-    rows_out = month_counts(spark, silver_table_path(datamart_dir, source), months)
-    held = month_counts(spark, quarantine_table_path(datamart_dir, source), months)
+    stored = stored_month_counts(spark, {"rows_in": bronze_table_path(datamart_dir, source),
+                                         "rows_out": silver_table_path(datamart_dir, source),
+                                         "rows_quarantined": quarantine_table_path(datamart_dir, source)}, months)
     result = {}
     for month in months:
-        counts = {"rows_in": rows_in.get(month, 0), "rows_out": rows_out.get(month, 0), "rows_quarantined": held.get(month, 0)}
+        counts = {name: per_month.get(month, 0) for name, per_month in stored.items()}
         if counts["rows_in"] != counts["rows_out"] + counts["rows_quarantined"]:
             raise DataContractError(
                 f"silver/{source.silver_table} {month}: bronze has {counts['rows_in']} rows but silver has "
