@@ -14,6 +14,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from utils.months import is_first_of_month, parse_source_date
 from utils.partitions import write_months, write_whole
+from utils.source_files import may_hold_quoted_fields
 from utils.sources import Source
 
 CORRUPT_RECORD = "_corrupt_record"
@@ -26,13 +27,15 @@ def raw_schema(source: Source) -> StructType:
     return StructType(fields + [StructField(CORRUPT_RECORD, StringType())])
 
 
-def read_source_csv(spark: SparkSession, path: str, source: Source) -> DataFrame:
+def read_source_csv(spark: SparkSession, path: str, source: Source, multi_line: bool = True) -> DataFrame:
     """The file as strings. Quotes follow RFC 4180 (`""` inside a quoted field); a quoted
-    field may hold commas and line breaks (multiLine), and lines may end in CRLF."""
+    field may hold commas and line breaks (multi_line), and lines may end in CRLF. Reading
+    for line breaks inside fields reads a file in one piece, on one core; without it Spark
+    splits the file and reads the parts in parallel."""
     return (spark.read
             .schema(raw_schema(source))
             .option("header", True)
-            .option("multiLine", True)
+            .option("multiLine", multi_line)
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
             .option("escape", '"')
@@ -74,8 +77,12 @@ def rejected_rows(tagged: DataFrame, source: Source) -> DataFrame:
 
 
 def load_source(spark: SparkSession, path: str, source: Source, ingested_at: datetime) -> DataFrame:
-    """Read a source file once and keep its tagged rows for the writes that follow."""
-    return tag_rows(read_source_csv(spark, path, source), path, ingested_at).persist()
+    """Read a source file once and keep its tagged rows for the writes that follow.
+
+    Only a quoted field can hold a line break, so a file without any double quote is read
+    in parallel splits (the same rows, about twice as fast on two cores)."""
+    raw = read_source_csv(spark, path, source, multi_line=may_hold_quoted_fields(path))
+    return tag_rows(raw, path, ingested_at).persist()
 
 
 def rows_per_month(tagged: DataFrame) -> dict[date | None, int]:

@@ -75,6 +75,15 @@ def check_utf8(path: str) -> None:
                         "re-save it as UTF-8 (in a spreadsheet tool: CSV UTF-8) and run again.") from None
 
 
+def may_hold_quoted_fields(path: str) -> bool:
+    """False only for a local file without a single double quote; files on a cluster file
+    system are not scanned."""
+    if storage.is_uri(path):
+        return True
+    with open(path, "rb") as handle:
+        return any(b'"' in block for block in iter(lambda: handle.read(1 << 20), b""))
+
+
 def check_sources(data_dir: str) -> None:
     require_all_sources(data_dir)
     for source in SOURCES:

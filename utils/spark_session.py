@@ -60,6 +60,10 @@ def spark_config(master: str) -> dict[str, str]:
         "spark.sql.shuffle.partitions": "4",
         "spark.sql.adaptive.enabled": "false",
         "spark.sql.inMemoryColumnarStorage.compressed": "false",
+        # Whole-stage code generation for wide rows too (the feature store has 144 columns,
+        # silver financials about as many with its rule flags); above the default of 100
+        # fields Spark falls back to evaluating row by row.
+        "spark.sql.codegen.maxFields": "1000",
         # A job rewrites exactly the month partitions it produced, never the whole table.
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.parquet.compression.codec": "snappy",
