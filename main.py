@@ -268,7 +268,10 @@ def summary(record: RunRecord) -> list[str]:
     """A few lines a person reads at the end of a run."""
     layers = record.content["layers"]
     months = record.content["months"]
-    lines = [f"Done in {record.content['seconds']:.1f} s (Spark start {record.content['spark']['start_seconds']:.1f} s), "
+    steps = {"Spark start": record.content["spark"]["start_seconds"], **record.content["seconds_by_layer"]}
+    if "sanity_check" in record.content:
+        steps["sanity check"] = record.content["sanity_check"]["seconds"]
+    lines = [f"Done in {record.content['seconds']:.1f} s ({', '.join(f'{name} {seconds:.1f}' for name, seconds in steps.items())}), "
              f"{len(months)} months {months[0]} to {months[-1]}."]
     if "bronze" in layers:
         rows = sum(m["rows"] for table in layers["bronze"].values() for m in table["months"].values())

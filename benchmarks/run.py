@@ -8,8 +8,8 @@ Scenarios, each run in a fresh process as a user runs it:
   full       every layer over all 24 months into an empty datamart
   new_month  the last month alone (--start M --end M) into a datamart built up to the month before
 Sizes are multiples of the default 12,500 customers (24 months). Data is generated once per
-size under the work folder and reused. Peak memory is the largest sum of resident memory
-over the run's process tree (Python driver plus the Spark JVM), sampled every 50 ms.
+size under the work folder and reused. Peak memory is the largest sum of proportional set sizes
+over the run's process tree (Python driver plus the Spark JVM), sampled every 100 ms.
 
 Writes benchmarks/results.md (a table with the machine it ran on) and results.json.
 Timings on a shared machine are noisy: compare medians from one invocation, not across days.
@@ -49,15 +49,15 @@ def machine() -> dict:
 
 
 def run_measured(argv: list[str], env: dict) -> tuple[float, int]:
-    """Runs a command; returns wall seconds and the peak resident bytes of its process tree."""
+    """Runs a command; returns wall seconds and the peak memory (bytes) of its process tree."""
     with tempfile.TemporaryFile("w+") as output:
         started = time.perf_counter()
         process = subprocess.Popen(argv, env=env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
         root = psutil.Process(process.pid)
         peak = 0
         while process.poll() is None:
-            peak = max(peak, tree_rss(root))
-            time.sleep(0.05)
+            peak = max(peak, tree_memory(root))
+            time.sleep(0.1)
         seconds = time.perf_counter() - started
         if process.returncode != 0:
             output.seek(0)
@@ -65,7 +65,9 @@ def run_measured(argv: list[str], env: dict) -> tuple[float, int]:
     return seconds, peak
 
 
-def tree_rss(root: psutil.Process) -> int:
+def tree_memory(root: psutil.Process) -> int:
+    """Proportional set size (PSS) summed over the process tree. Not RSS: the JVM forks a
+    short-lived `chmod` for files it writes, and each fork's RSS would count the JVM twice."""
     total = 0
     try:
         processes = [root, *root.children(recursive=True)]
@@ -73,8 +75,8 @@ def tree_rss(root: psutil.Process) -> int:
         return 0
     for process in processes:
         try:
-            total += process.memory_info().rss
-        except psutil.NoSuchProcess:
+            total += process.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
     return total
 

@@ -76,6 +76,16 @@ def test_rule_hits_are_recorded_per_month(full_run):
     assert hits["Credit_Mix_placeholder"] > 0 and "Annual_Income_out_of_range" in hits
 
 
+def test_run_record_times_every_layer_and_table(full_run):
+    record = records(full_run)[-1]
+    assert set(record["seconds_by_layer"]) == {"bronze", "silver", "gold"}
+    for layer, tables in record["layers"].items():
+        assert all(table["seconds"] > 0 for table in tables.values()), layer
+        assert record["seconds_by_layer"][layer] == pytest.approx(sum(table["seconds"] for table in tables.values()), abs=0.01)
+    steps = sum(record["seconds_by_layer"].values()) + record["spark"]["start_seconds"] + record["sanity_check"]["seconds"]
+    assert steps <= record["seconds"]
+
+
 def test_personal_data_stops_at_bronze(full_run):
     assert {"Name", "SSN"} <= set(pd.read_parquet(full_run / "bronze" / ATTRIBUTES.stem).columns)
     for path in [full_run / "silver" / name for name in SILVER_TABLES] + list((full_run / "silver" / "_quarantine").glob("*")):

@@ -44,7 +44,9 @@ class RunRecord:
 
     def finish(self, status: str, error: str | None = None) -> None:
         finished = datetime.now(timezone.utc)
-        self.content.update(status=status, finished_at=finished, seconds=round((finished - self.started).total_seconds(), 3))
+        self.content.update(status=status, finished_at=finished, seconds=round((finished - self.started).total_seconds(), 3),
+                            seconds_by_layer={layer: round(sum(table["seconds"] for table in tables.values()), 3)
+                                              for layer, tables in self.content["layers"].items()})
         if error:
             self.content["error"] = error
 

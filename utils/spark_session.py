@@ -53,7 +53,7 @@ def spark_config(master: str) -> dict[str, str]:
         "spark.sql.ansi.enabled": "true",
         "spark.sql.session.timeZone": "UTC",
         "spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY", "2g"),
-        # Measured with benchmarks/run.py (see Readme.txt): a run is a few hundred small
+        # Measured with benchmarks/run.py (see Readme.txt): a run is a few dozen small
         # queries, so per-query overhead dominates. 200 shuffle partitions would be 200 tiny
         # tasks; adaptive execution re-plans every query at each shuffle (a job per stage);
         # compressing cached columns costs more than it saves at this size.
@@ -62,7 +62,7 @@ def spark_config(master: str) -> dict[str, str]:
         "spark.sql.inMemoryColumnarStorage.compressed": "false",
         # Whole-stage code generation for wide rows too (the feature store has 144 columns,
         # silver financials about as many with its rule flags); above the default of 100
-        # fields Spark falls back to evaluating row by row.
+        # fields Spark turns it off for the plan.
         "spark.sql.codegen.maxFields": "1000",
         # A job rewrites exactly the month partitions it produced, never the whole table.
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
