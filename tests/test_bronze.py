@@ -50,3 +50,32 @@ def test_unplaceable_rows_are_rejected_with_their_reason(spark, tmp_path):
 def test_only_requested_months_are_accepted(spark, tmp_path):
     frame = tagged(spark, tmp_path, ["A,n,30,s,Teacher,2023-05-01", "B,n,30,s,Teacher,2023-06-01"])
     assert [row["Customer_ID"] for row in accepted_rows(frame, ATTRIBUTES, [date(2023, 6, 1)]).collect()] == ["B"]
+
+
+def test_a_file_without_quotes_read_in_splits_gives_the_same_rows_as_one_piece(spark, tmp_path):
+    """The parallel read (no multiLine) is only used for quote-free files; across split
+    boundaries, with a byte-order mark, CRLF line ends and bad rows, it must see what the
+    one-piece read sees."""
+    from utils.source_files import may_hold_quoted_fields
+
+    lines = [f"CUS_{i},name {i},{20 + i % 50},s{i},Teacher,{'2023-05-01' if i % 97 else 'not a date'}" for i in range(3000)]
+    lines[1234] = "CUS_short,n,30,Teacher,2023-05-01"  # a field missing
+    path = tmp_path / "features_attributes.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([HEADER, *lines, ""]).encode("utf-8"))
+    assert not may_hold_quoted_fields(str(path))
+
+    def read(multi_line: bool):
+        """The tagged frame and its rows, sorted."""
+        frame = tag_rows(read_source_csv(spark, str(path), ATTRIBUTES, multi_line=multi_line), str(path), datetime(2026, 1, 1))
+        return frame, sorted(tuple(row) for row in frame.drop("_ingested_at").collect())
+
+    previous = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "16k")  # about ten splits of this 150 kB file
+    try:
+        split_frame, split_rows = read(multi_line=False)
+        assert split_frame.rdd.getNumPartitions() > 1
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", previous)
+    whole_frame, whole_rows = read(multi_line=True)
+    assert whole_frame.rdd.getNumPartitions() == 1
+    assert len(split_rows) == 3000 and split_rows == whole_rows
