@@ -5,7 +5,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from pyspark.sql import functions as F
 
 from utils import feature_drift as drift
 from utils.partitions import write_months
