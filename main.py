@@ -312,8 +312,9 @@ def run_layers(spark, args: argparse.Namespace, record: RunRecord, layers: list[
 
 def command_run(args: argparse.Namespace) -> None:
     from utils.datamart_lock import datamart_lock
+    from utils.class_archive import archive_in_use
     from utils.partitions import recover_interrupted_writes
-    from utils.spark_session import start_spark
+    from utils.spark_session import save_class_archive, start_spark
 
     start = parse_month_flag("--start", args.start) if args.start else None
     end = parse_month_flag("--end", args.end) if args.end else None
@@ -337,7 +338,8 @@ def command_run(args: argparse.Namespace) -> None:
     with datamart_lock(args.datamart_dir, record.run_id, console.say):
         spark = start_spark(args.master)
         record.content["spark"] = {"version": spark.version, "master": args.master,
-                                   "start_seconds": round(time.perf_counter() - started, 3)}
+                                   "start_seconds": round(time.perf_counter() - started, 3),
+                                   "class_archive": archive_in_use(spark)}
         for action in recover_interrupted_writes(args.datamart_dir):
             console.say(f"Recovered after a crash: {action}.")
         try:
@@ -351,6 +353,10 @@ def command_run(args: argparse.Namespace) -> None:
     for line in summary(record):
         console.say(line)
     console.say(f"Run record: {path}")
+    started = time.perf_counter()
+    if archive := save_class_archive(spark):
+        console.say(f"Saved the Spark JVM's classes to {archive} in {time.perf_counter() - started:.1f} s, "
+                    "once per machine: later runs start about 3 s faster.")
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from utils import class_archive
 from utils.errors import UserError
 
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -26,23 +27,30 @@ def java_executable() -> str | None:
     return shutil.which("java")
 
 
-def java_major_version(java: str) -> int | None:
-    completed = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', completed.stderr)
+def java_version_text(java: str) -> str:
+    return subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
+
+
+def java_major_version(version_text: str) -> int | None:
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', version_text)
     if not match:
         return None
     major = int(match.group(1))
     return int(match.group(2)) if major == 1 else major  # "1.8" is Java 8
 
 
-def require_java() -> None:
-    """Spark 4 needs Java 17 or 21; say so before Spark fails with a stack trace."""
+def require_java() -> tuple[str, str]:
+    """Spark 4 needs Java 17 or 21; say so before Spark fails with a stack trace.
+
+    Returns the java executable and its `java -version` text."""
     java = java_executable()
     if java is None:
         raise UserError("Java was not found; install Java 17 (for example `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME to a Java 17 or 21 installation.")
-    major = java_major_version(java)
+    version_text = java_version_text(java)
+    major = java_major_version(version_text)
     if major is None or major < SUPPORTED_JAVA[0]:
         raise UserError(f"{java} is Java {major or 'of an unknown version'}, but Spark 4 needs Java 17 or 21; install one and point JAVA_HOME at it.")
+    return java, version_text
 
 
 def spark_config(master: str) -> dict[str, str]:
@@ -77,14 +85,23 @@ def spark_config(master: str) -> dict[str, str]:
 
 
 def start_spark(master: str = "local[*]") -> SparkSession:
-    require_java()
+    java, version_text = require_java()
     # Executors that need Python (on a cluster, too) use this interpreter and its packages.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no network needed, no warning about it
+    archive_options, archive_config = class_archive.driver_settings(java, version_text)
+    config = spark_config(master) | archive_config
+    config["spark.driver.extraJavaOptions"] = " ".join([JAVA_OPTIONS, *archive_options])
     builder = SparkSession.builder
-    for key, value in spark_config(master).items():
+    for key, value in config.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def save_class_archive(spark: SparkSession) -> str | None:
+    """After a first successful run: save the JVM's classes so later starts are faster."""
+    archive = class_archive.save_archive(spark, java_executable())
+    return str(archive) if archive else None
