@@ -140,36 +140,39 @@ def ensure_source_data(data_dir: str) -> None:
 # ---- run -------------------------------------------------------------------------------------
 
 def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | None) -> list[date]:
-    from utils.bronze import load_source, rows_per_month, write_bronze
+    """Each file is read once, into a staging folder. The run's months are known when all four
+    are read; only then does bronze change (and on a --start or --end outside the data, it does not)."""
+    from utils.bronze import load_source, publish_bronze, stage_bronze
     from utils.silver import bronze_table_path
 
     ingested_at = datetime.now(timezone.utc).replace(microsecond=0)
-    loaded, counts, load_seconds = {}, {}, {}
+    tagged, staged, seconds = {}, {}, {}
     try:
         for source in SOURCES:
-            started = time.perf_counter()
-            loaded[source] = load_source(spark, source_path(args.data_dir, source), source, ingested_at)
-            counts[source] = rows_per_month(loaded[source])
-            load_seconds[source] = time.perf_counter() - started
-        available = sorted({month for per_month in counts.values() for month in per_month if month is not None})
-        months = select_months(available, start, end)
+            with console.step("bronze", source.stem) as line:
+                tagged[source] = load_source(spark, source_path(args.data_dir, source), source, ingested_at)
+                staged[source] = stage_bronze(spark, tagged[source], source, bronze_table_path(args.datamart_dir, source), start, end)
+                line.months, line.rows = len(staged[source].rows_per_month), sum(staged[source].rows_per_month.values())
+                rejected = staged[source].rejected
+                line.note = f"{rejected:,} rejected -> bronze/_rejects/{source.stem}" if rejected else ""
+            seconds[source] = line.seconds
+        file_bounds = {month for one in staged.values() for month in (one.first_month, one.last_month) if month}
+        months = select_months(sorted(file_bounds.union(*[one.rows_per_month for one in staged.values()])), start, end)
         record.content["months"] = months
         console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
-        for note in months_missing_from_sources(counts, months):
+        for note in months_missing_from_sources({source: one.rows_per_month for source, one in staged.items()}, months):
             console.say(f"  note: {note}")
         for source in SOURCES:
-            with console.step("bronze", source.stem) as line:
-                rejects_path = storage.join(args.datamart_dir, "bronze", "_rejects", source.stem)
-                write_bronze(loaded[source], source, bronze_table_path(args.datamart_dir, source), rejects_path, months, counts[source])
-                per_month = {month: counts[source].get(month, 0) for month in months}
-                line.months, line.rows = sum(1 for n in per_month.values() if n), sum(per_month.values())
-                rejected = counts[source].get(None, 0)
-                line.note = f"{rejected:,} rejected -> bronze/_rejects/{source.stem}" if rejected else ""
-            record.add_table("bronze", source.stem, load_seconds[source] + line.seconds,
-                             {"months": {month: {"rows": n} for month, n in per_month.items()}, "rows_rejected": rejected})
+            started = time.perf_counter()
+            one = staged.pop(source)
+            rejects_path = storage.join(args.datamart_dir, "bronze", "_rejects", source.stem)
+            publish_bronze(tagged[source], source, one, bronze_table_path(args.datamart_dir, source), rejects_path, months)
+            record.add_table("bronze", source.stem, seconds[source] + time.perf_counter() - started,
+                             {"months": {month: {"rows": one.rows_per_month.get(month, 0)} for month in months},
+                              "rows_rejected": one.rejected})
     finally:
-        for frame in loaded.values():
-            frame.unpersist()
+        for unpublished in staged.values():  # a run that stopped before publishing leaves bronze as it was
+            storage.delete(unpublished.staged)
     return months
 
 

@@ -1,6 +1,9 @@
 from datetime import date, datetime
+from pathlib import Path
 
-from utils.bronze import REJECT_REASON, accepted_rows, read_source_csv, rejected_rows, tag_rows
+from utils.bronze import (REJECT_REASON, accepted_rows, publish_bronze, read_source_csv, rejected_rows, stage_bronze,
+                          tag_rows)
+from utils.partitions import months_present
 from utils.sources import ATTRIBUTES
 
 HEADER = ",".join(ATTRIBUTES.columns)
@@ -14,7 +17,7 @@ def tagged(spark, tmp_path, lines):
 
 def test_values_stay_exactly_as_in_the_file(spark, tmp_path):
     frame = tagged(spark, tmp_path, ['CUS_1,"Lovelace, Ada",32_,#F%$D@*&8,_______,5/1/23'])
-    row = accepted_rows(frame, ATTRIBUTES, [date(2023, 5, 1)]).collect()[0]
+    row = accepted_rows(frame, ATTRIBUTES, date(2023, 5, 1), date(2023, 5, 1)).collect()[0]
     assert (row["Name"], row["Age"], row["SSN"], row["Occupation"]) == ("Lovelace, Ada", "32_", "#F%$D@*&8", "_______")
     assert row["snapshot_date"] == date(2023, 5, 1) and row["_snapshot_date_raw"] == "5/1/23"
     assert row["_source_file"].endswith("features_attributes.csv")
@@ -44,12 +47,36 @@ def test_unplaceable_rows_are_rejected_with_their_reason(spark, tmp_path):
     }
     raw_lines = {row["Customer_ID"]: row["_raw_line"] for row in rejected_rows(frame, ATTRIBUTES).collect()}
     assert raw_lines["E"] == "E,n,30,Teacher,2023-05-01"
-    assert [row["Customer_ID"] for row in accepted_rows(frame, ATTRIBUTES, [date(2023, 5, 1)]).collect()] == ["A"]
+    assert [row["Customer_ID"] for row in accepted_rows(frame, ATTRIBUTES, date(2023, 5, 1), date(2023, 5, 1)).collect()] == ["A"]
 
 
 def test_only_requested_months_are_accepted(spark, tmp_path):
-    frame = tagged(spark, tmp_path, ["A,n,30,s,Teacher,2023-05-01", "B,n,30,s,Teacher,2023-06-01"])
-    assert [row["Customer_ID"] for row in accepted_rows(frame, ATTRIBUTES, [date(2023, 6, 1)]).collect()] == ["B"]
+    frame = tagged(spark, tmp_path, ["A,n,30,s,Teacher,2023-05-01", "B,n,30,s,Teacher,2023-06-01", "C,n,30,s,Teacher,2023-07-01"])
+
+    def accepted(start, end):
+        return sorted(row["Customer_ID"] for row in accepted_rows(frame, ATTRIBUTES, start, end).collect())
+
+    assert accepted(date(2023, 6, 1), date(2023, 6, 1)) == ["B"]
+    assert accepted(date(2023, 6, 1), None) == ["B", "C"]
+    assert accepted(None, date(2023, 6, 1)) == ["A", "B"]
+    assert accepted(None, None) == ["A", "B", "C"]
+
+
+def test_staging_writes_the_range_and_sees_the_whole_file(spark, tmp_path):
+    """One pass: the months in range are staged (not yet in the table), while the file's
+    first and last month and its rejects are counted over every row."""
+    frame = tagged(spark, tmp_path, ["A,n,30,s,Teacher,2023-05-01", "B,n,30,s,Teacher,2023-06-01", "B2,n,30,s,Teacher,2023-06-01",
+                                     "C,n,30,s,Teacher,2023-07-01", "D,n,30,s,Teacher,someday", "E,n,30,Teacher,2023-06-01"])
+    table = tmp_path / "bronze" / "features_attributes"
+    staged = stage_bronze(spark, frame, ATTRIBUTES, str(table), date(2023, 6, 1), date(2023, 6, 1))
+    assert staged.rows_per_month == {date(2023, 6, 1): 2}
+    assert (staged.first_month, staged.last_month, staged.rejected) == (date(2023, 5, 1), date(2023, 7, 1), 2)
+    assert months_present(staged.staged) == [date(2023, 6, 1)] and not table.exists()
+
+    publish_bronze(frame, ATTRIBUTES, staged, str(table), str(tmp_path / "rejects"), [date(2023, 6, 1)])
+    assert sorted(row["Customer_ID"] for row in spark.read.parquet(str(table)).collect()) == ["B", "B2"]
+    assert sorted(row["Customer_ID"] for row in spark.read.parquet(str(tmp_path / "rejects")).collect()) == ["D", "E"]
+    assert not Path(staged.staged).exists()
 
 
 def test_a_file_without_quotes_read_in_splits_gives_the_same_rows_as_one_piece(spark, tmp_path):

@@ -1,19 +1,20 @@
 """Bronze: the raw rows of each source, per month, exactly as in the file.
 
-Each CSV is read once per run with an all-string schema. Rows are tagged with where they
-came from and when; rows that cannot be placed in a month (a snapshot_date that is not a
-date, or a line with the wrong number of fields) go to `bronze/_rejects/<source>/` with
-the reason, so nothing leaves the file unaccounted for.
+Each CSV is read once per run with an all-string schema (a second time only when it has
+rejects). Rows are tagged with where they came from and when; rows that cannot be placed
+in a month (a snapshot_date that is not a date, or a line with the wrong number of fields)
+go to `bronze/_rejects/<source>/` with the reason, so nothing leaves the file unaccounted for.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from utils.months import is_first_of_month, parse_source_date
-from utils.partitions import write_months, write_whole
+from utils.partitions import commit_months, month_counts, stage_months, write_whole
 from utils.source_files import may_hold_quoted_fields
 from utils.sources import Source
 
@@ -60,12 +61,15 @@ def tag_rows(raw: DataFrame, source_file: str, ingested_at: datetime) -> DataFra
             .withColumn("snapshot_date", F.when(F.col(REJECT_REASON).isNull(), month)))
 
 
-def accepted_rows(tagged: DataFrame, source: Source, months: list[date]) -> DataFrame:
-    """Rows for the requested months, in bronze's layout: raw columns, lineage, partition."""
+def accepted_rows(tagged: DataFrame, source: Source, start: date | None, end: date | None) -> DataFrame:
+    """Rows of the months start to end (either open), in bronze's layout: raw columns, lineage, partition."""
     raw_columns = [column for column in source.columns if column != "snapshot_date"]
-    return (tagged
-            .where(F.col(REJECT_REASON).isNull() & F.col("snapshot_date").isin(months))
-            .select(*raw_columns, *METADATA_COLUMNS, "snapshot_date"))
+    wanted = F.col(REJECT_REASON).isNull()
+    if start:
+        wanted &= F.col("snapshot_date") >= F.lit(start)
+    if end:
+        wanted &= F.col("snapshot_date") <= F.lit(end)
+    return tagged.where(wanted).select(*raw_columns, *METADATA_COLUMNS, "snapshot_date")
 
 
 def rejected_rows(tagged: DataFrame, source: Source) -> DataFrame:
@@ -77,22 +81,40 @@ def rejected_rows(tagged: DataFrame, source: Source) -> DataFrame:
 
 
 def load_source(spark: SparkSession, path: str, source: Source, ingested_at: datetime) -> DataFrame:
-    """Read a source file once and keep its tagged rows for the writes that follow.
+    """The file's tagged rows (read when a write needs them).
 
     Only a quoted field can hold a line break, so a file without any double quote is read
     in parallel splits (the same rows, about twice as fast on two cores)."""
     raw = read_source_csv(spark, path, source, multi_line=may_hold_quoted_fields(path))
-    return tag_rows(raw, path, ingested_at).persist()
+    return tag_rows(raw, path, ingested_at)
 
 
-def rows_per_month(tagged: DataFrame) -> dict[date | None, int]:
-    """Rows per snapshot month; rejected rows are counted under None."""
-    return {row["snapshot_date"]: row["count"] for row in tagged.groupBy("snapshot_date").count().collect()}
+@dataclass(frozen=True)
+class StagedBronze:
+    """A source's rows for the run's months, written but not yet in the table."""
+    staged: str  # the staging folder (utils/partitions.py)
+    rows_per_month: dict[date, int]  # as written, read back from the files
+    first_month: date | None  # the file's first and last month with valid rows, in or out of the run's range
+    last_month: date | None
+    rejected: int  # rows of the whole file that cannot be placed in a month
 
 
-def write_bronze(tagged: DataFrame, source: Source, table_path: str, rejects_path: str,
-                 months: list[date], counts: dict[date | None, int]) -> None:
-    """Write the requested months, and the file's rejects (replacing the previous ones)."""
-    months_with_rows = {month for month in months if counts.get(month)}
-    write_months(accepted_rows(tagged, source, months), table_path, months, months_with_rows)
-    write_whole(rejected_rows(tagged, source).coalesce(1) if counts.get(None) else None, rejects_path)
+def stage_bronze(spark: SparkSession, tagged: DataFrame, source: Source, table_path: str,
+                 start: date | None, end: date | None) -> StagedBronze:
+    """One pass over the file writes the rows of the months start to end to a staging folder,
+    and notes on the way which months the file covers and how many rows it rejects."""
+    seen = Observation()
+    valid_month = F.when(F.col(REJECT_REASON).isNull(), F.col("snapshot_date"))
+    observed = tagged.observe(seen, F.min(valid_month).alias("first_month"), F.max(valid_month).alias("last_month"),
+                              F.count_if(F.col(REJECT_REASON).isNotNull()).alias("rejected"))
+    staged = stage_months(accepted_rows(observed, source, start, end), table_path)
+    return StagedBronze(staged, month_counts(spark, {"rows": staged})["rows"],
+                        seen.get["first_month"], seen.get["last_month"], seen.get["rejected"])
+
+
+def publish_bronze(tagged: DataFrame, source: Source, staged: StagedBronze, table_path: str, rejects_path: str,
+                   months: list[date]) -> None:
+    """Put the staged months in the table (removing requested months the file no longer has),
+    and replace the file's rejects (the file is read again only when it has any)."""
+    commit_months(staged.staged, table_path, months, set(staged.rows_per_month))
+    write_whole(rejected_rows(tagged, source).coalesce(1) if staged.rejected else None, rejects_path)

@@ -22,8 +22,10 @@ import json
 import os
 import secrets
 from datetime import date
+from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from utils import storage
 
@@ -67,15 +69,26 @@ def commit(staged: str, moves: list[tuple[str, str]], removes: list[str]) -> Non
     publish(staged)
 
 
-def write_months(frame: DataFrame, table_path: str, months: list[date], months_with_rows: set[date]) -> None:
-    """Replace the requested months of a table with the frame's rows (one file per month)."""
+def stage_months(frame: DataFrame, table_path: str) -> str:
+    """Step 1: Spark writes the frame's month partitions (one file per month) into a new
+    staging folder, which readers of the table never see. Returns the folder."""
     staged = staging_path(table_path)
-    if months_with_rows:
-        (frame.repartition(PARTITION_COLUMN)
-         .write.mode("overwrite").partitionBy(PARTITION_COLUMN).parquet(staged))
+    frame.repartition(PARTITION_COLUMN).write.mode("overwrite").partitionBy(PARTITION_COLUMN).parquet(staged)
+    return staged
+
+
+def commit_months(staged: str, table_path: str, months: list[date], months_with_rows: set[date]) -> None:
+    """Steps 2 and 3: the staged months replace the table's, and requested months that now
+    have no rows are removed."""
     moves = [(partition_path(staged, month), partition_path(table_path, month)) for month in sorted(months_with_rows)]
     removes = [partition_path(table_path, month) for month in months if month not in months_with_rows]
     commit(staged, moves, removes)
+
+
+def write_months(frame: DataFrame, table_path: str, months: list[date], months_with_rows: set[date]) -> None:
+    """Replace the requested months of a table with the frame's rows (one file per month)."""
+    staged = stage_months(frame, table_path) if months_with_rows else staging_path(table_path)
+    commit_months(staged, table_path, months, months_with_rows)
 
 
 def write_whole(frame: DataFrame | None, table_path: str) -> None:
@@ -108,6 +121,19 @@ def recover_interrupted_writes(datamart_dir: str, depth: int = 3) -> list[str]:
                     found.append(path)
         folders = found
     return done
+
+
+def month_counts(spark: SparkSession, tables: dict[str, str], months: list[date] | None = None) -> dict[str, dict[date, int]]:
+    """Rows per month (all months, or the given ones) of each table or staging folder as
+    stored, read back from the files, all tables in one Spark job."""
+    counts = {name: {} for name in tables}
+    frames = [frame.select(F.lit(name).alias("_table"), PARTITION_COLUMN)
+              for name, path in tables.items()
+              if (frame := read_months(spark, path, months_present(path) if months is None else months)) is not None]
+    if frames:
+        for row in reduce(DataFrame.unionByName, frames).groupBy("_table", PARTITION_COLUMN).count().collect():
+            counts[row["_table"]][row[PARTITION_COLUMN]] = row["count"]
+    return counts
 
 
 def read_months(spark: SparkSession, table_path: str, months: list[date]) -> DataFrame | None:

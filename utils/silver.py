@@ -7,7 +7,6 @@ and proves per month that bronze rows = silver rows + quarantined rows.
 """
 
 from datetime import date
-from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -15,7 +14,7 @@ from pyspark.sql import functions as F
 from utils import storage
 from utils.days_past_due import add_delinquency_columns
 from utils.errors import DataContractError, UserError
-from utils.partitions import read_months, write_months
+from utils.partitions import month_counts, read_months, write_months
 from utils.quality_rules import RULES, SILVER_TYPES, Action
 from utils.rule_engine import QUARANTINE_RULE, clean_values, drop_hit_columns, flag_quarantine, hit_counts_by_month
 from utils.sources import FINANCIALS, LOAN_DAILY, Source
@@ -73,23 +72,11 @@ def failed_rules(hits: dict, source: Source) -> list[str]:
             for month, counts in sorted(hits.items()) for rule in fatal if counts[rule]]
 
 
-def stored_month_counts(spark: SparkSession, tables: dict[str, str], months: list[date]) -> dict[str, dict[date, int]]:
-    """Rows per month of each table as stored on disk (read back, not taken from the job's own
-    plan), all tables in one Spark job."""
-    counts = {name: {} for name in tables}
-    frames = [frame.select(F.lit(name).alias("table"), "snapshot_date")
-              for name, path in tables.items() if (frame := read_months(spark, path, months)) is not None]
-    if frames:
-        for row in reduce(DataFrame.unionByName, frames).groupBy("table", "snapshot_date").count().collect():
-            counts[row["table"]][row["snapshot_date"]] = row["count"]
-    return counts
-
-
 def reconcile(spark: SparkSession, datamart_dir: str, source: Source, months: list[date]) -> dict[date, dict]:
     """Per month, bronze rows = silver rows + quarantined rows, or the run fails loudly."""
-    stored = stored_month_counts(spark, {"rows_in": bronze_table_path(datamart_dir, source),
-                                         "rows_out": silver_table_path(datamart_dir, source),
-                                         "rows_quarantined": quarantine_table_path(datamart_dir, source)}, months)
+    stored = month_counts(spark, {"rows_in": bronze_table_path(datamart_dir, source),
+                                  "rows_out": silver_table_path(datamart_dir, source),
+                                  "rows_quarantined": quarantine_table_path(datamart_dir, source)}, months)
     result = {}
     for month in months:
         counts = {name: per_month.get(month, 0) for name, per_month in stored.items()}
