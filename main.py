@@ -314,8 +314,8 @@ def run_layers(spark, args: argparse.Namespace, record: RunRecord, layers: list[
 
 
 def command_run(args: argparse.Namespace) -> None:
-    from utils.datamart_lock import datamart_lock
     from utils.class_archive import archive_in_use
+    from utils.datamart_lock import datamart_lock
     from utils.partitions import recover_interrupted_writes
     from utils.spark_session import save_class_archive, start_spark
 

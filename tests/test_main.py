@@ -209,6 +209,8 @@ def test_start_after_end(capsys, small_data, tmp_path):
 def test_months_outside_the_data(spark, capsys, small_data, tmp_path):
     expect_user_error(capsys, ["--data-dir", small_data, "--datamart-dir", tmp_path / "dm", "--start", "2025-01-01"],
                       "--start 2025-01-01 is outside the data, which covers 2023-01-01 to 2023-08-01")
+    bronze = tmp_path / "dm" / "bronze"  # the files were read, but nothing was published or left staged
+    assert not bronze.exists() or sorted(path.name for path in bronze.iterdir()) == []
 
 
 def test_silver_without_bronze(spark, capsys, tmp_path):
