@@ -63,7 +63,7 @@ print("SAVED", save_class_archive(spark))
 
 def start_spark_in_a_new_process(cache: Path) -> str:
     env = dict(os.environ, **{class_archive.CACHE_ENV: str(cache)})
-    completed = subprocess.run([sys.executable, "-c", SPARK_START.format(root=str(ROOT))], env=env,
+    completed = subprocess.run([sys.executable, "-c", SPARK_START.format(root=str(ROOT))], env=env, cwd=cache,
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr[-2000:]
     return completed.stdout
@@ -80,3 +80,15 @@ def test_the_first_spark_saves_the_archive_and_the_next_one_starts_with_it(tmp_p
     second = start_spark_in_a_new_process(tmp_path)
     assert f"IN USE {archive} | " in second and "sharing" in second
     assert "SAVED None" in second  # made once
+
+
+def test_an_archive_damaged_on_disk_is_dropped_and_spark_starts_without_it(tmp_path):
+    archive = class_archive.archive_path(tmp_path, JAVA, java_version_text(JAVA))
+    made = tmp_path / "made.jsa"
+    subprocess.run([JAVA, f"-XX:ArchiveClassesAtExit={made}", class_archive.QUIET, "-version"], check=True, capture_output=True)
+    archive.write_bytes(made.read_bytes()[:100_000])  # as if the disk lost the end of it
+
+    started = start_spark_in_a_new_process(tmp_path)
+    assert "IN USE None" in started
+    assert f"SAVED {archive}" in started  # a sound one replaces it
+    assert class_archive.starts_with(JAVA, archive)

@@ -8,7 +8,8 @@ the archive at its end (a few seconds, once); every later Spark start uses it.
 The archive lives in a cache folder (~/.cache/loan-default-datamart, or
 $DATAMART_CLASS_ARCHIVE_DIR; `off` turns this off), named after the Java and Spark that made
 it, so upgrading either makes a new one. A damaged archive crashes the JVM at start, so an
-archive is written under another name and only put in place after a test JVM started with it.
+archive is written under another name and only put in place after a test JVM started with it;
+one damaged later on disk is deleted when a Spark start fails with it.
 """
 
 import hashlib
@@ -51,10 +52,14 @@ def driver_settings(java: str, java_version: str) -> tuple[list[str], dict[str, 
     return ["-XX:+RecordDynamicDumpInfo", QUIET], {ARCHIVE_CONF: str(archive)}
 
 
+def archive_in_options(options: list[str]) -> Path | None:
+    return next((Path(option.split("=", 1)[1]) for option in options if option.startswith("-XX:SharedArchiveFile=")), None)
+
+
 def archive_in_use(spark: SparkSession) -> str | None:
     """The archive the driver JVM started with, if any."""
-    options = spark.sparkContext.getConf().get("spark.driver.extraJavaOptions", "")
-    return next((option.split("=", 1)[1] for option in options.split() if option.startswith("-XX:SharedArchiveFile=")), None)
+    archive = archive_in_options(spark.sparkContext.getConf().get("spark.driver.extraJavaOptions", "").split())
+    return str(archive) if archive else None
 
 
 def starts_with(java: str, archive: Path) -> bool:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 
 from utils import class_archive
@@ -96,7 +97,14 @@ def start_spark(master: str = "local[*]") -> SparkSession:
     builder = SparkSession.builder
     for key, value in config.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except PySparkRuntimeError:
+        archive = class_archive.archive_in_options(archive_options)
+        if archive is None or class_archive.starts_with(java, archive):
+            raise
+        archive.unlink(missing_ok=True)  # damaged after it was made: start without it (a new one is saved later)
+        return start_spark(master)
     spark.sparkContext.setLogLevel("WARN")
     return spark
 
