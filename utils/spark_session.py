@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from pyspark.errors import PySparkRuntimeError
@@ -54,7 +55,7 @@ def require_java() -> tuple[str, str]:
     return java, version_text
 
 
-def spark_config(master: str) -> dict[str, str]:
+def spark_config(master: str, driver_java_options: Sequence[str] = ()) -> dict[str, str]:
     """Settings for small monthly batches: few shuffle partitions, dynamic partition overwrite."""
     return {
         "spark.master": master,
@@ -80,7 +81,7 @@ def spark_config(master: str) -> dict[str, str]:
         "spark.sql.debug.maxToStringFields": "500",  # wide tables; avoids a warning on plan strings
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.enabled": os.environ.get("SPARK_UI_ENABLED", "false"),
-        "spark.driver.extraJavaOptions": JAVA_OPTIONS,
+        "spark.driver.extraJavaOptions": " ".join([JAVA_OPTIONS, *driver_java_options]),
         "spark.executor.extraJavaOptions": JAVA_OPTIONS,
     }
 
@@ -92,8 +93,7 @@ def start_spark(master: str = "local[*]") -> SparkSession:
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no network needed, no warning about it
     archive_options, archive_config = class_archive.driver_settings(java, version_text)
-    config = spark_config(master) | archive_config
-    config["spark.driver.extraJavaOptions"] = " ".join([JAVA_OPTIONS, *archive_options])
+    config = spark_config(master, archive_options) | archive_config
     builder = SparkSession.builder
     for key, value in config.items():
         builder = builder.config(key, value)
