@@ -156,6 +156,8 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
                 rejected = staged[source].rejected
                 line.note = f"{rejected:,} rejected -> bronze/_rejects/{source.stem}" if rejected else ""
             seconds[source] = line.seconds
+        # Only the range was staged; each file's first and last month let select_months check
+        # --start/--end against everything the files hold, as if every month were listed.
         file_bounds = {month for one in staged.values() for month in (one.first_month, one.last_month) if month}
         months = select_months(sorted(file_bounds.union(*[one.rows_per_month for one in staged.values()])), start, end)
         record.content["months"] = months
