@@ -13,15 +13,21 @@ import argparse
 import os
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from utils import console, storage
-from utils.errors import DataContractError, UserError
-from utils.months import parse_month_flag, select_months
-from utils.run_record import RunRecord
-from utils.source_files import (SYNTHETIC_MARKER, check_sources, data_origin, present_sources, source_path,
-                                write_synthetic_marker)
-from utils.sources import SOURCES
+from utils.platform import console, storage
+from utils.platform.errors import DataContractError, UserError
+from utils.platform.run_record import RunRecord
+from utils.sources.files import (
+    SYNTHETIC_MARKER,
+    check_sources,
+    data_origin,
+    present_sources,
+    source_path,
+    write_synthetic_marker,
+)
+from utils.sources.months import parse_month_flag, select_months
+from utils.sources.registry import SOURCES
 
 LAYERS = ("bronze", "silver", "gold")
 DEFAULT_DATA_DIR = "data"
@@ -31,56 +37,99 @@ COMMANDS = ("run", "generate-data", "check", "report")
 
 # ---- command line ------------------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python main.py",
         description="Build the loan-default datamart (bronze, silver, gold) from four monthly CSV extracts. "
-                    "Without a command, `run` is meant.",
+        "Without a command, `run` is meant.",
     )
     commands = parser.add_subparsers(dest="command", metavar="{run,generate-data,check,report}")
 
-    run = commands.add_parser("run", help="run the layers over the months in the data (the default command)",
-                              description="Run bronze, silver and gold over the months in the data.")
-    run.add_argument("--data-dir", default=os.environ.get("DATAMART_DATA_DIR", DEFAULT_DATA_DIR),
-                     help="folder (or URI) with the four source CSVs (default: data/, or $DATAMART_DATA_DIR); "
-                          "when data/ holds none of them, a synthetic set is generated there first")
-    run.add_argument("--datamart-dir", default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
-                     help="folder (or URI) the datamart is written to (default: datamart/, or $DATAMART_DIR)")
+    run = commands.add_parser(
+        "run",
+        help="run the layers over the months in the data (the default command)",
+        description="Run bronze, silver and gold over the months in the data.",
+    )
+    run.add_argument(
+        "--data-dir",
+        default=os.environ.get("DATAMART_DATA_DIR", DEFAULT_DATA_DIR),
+        help="folder (or URI) with the four source CSVs (default: data/, or $DATAMART_DATA_DIR); "
+        "when data/ holds none of them, a synthetic set is generated there first",
+    )
+    run.add_argument(
+        "--datamart-dir",
+        default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
+        help="folder (or URI) the datamart is written to (default: datamart/, or $DATAMART_DIR)",
+    )
     run.add_argument("--start", help="first month to process, YYYY-MM-01 (default: the first month in the data)")
     run.add_argument("--end", help="last month to process, YYYY-MM-01 (default: the last month in the data)")
-    run.add_argument("--layers", default=",".join(LAYERS),
-                     help=f"comma-separated layers to run, any of {','.join(LAYERS)} (default: all)")
-    run.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
-                     help="Spark master URL (default: local[*], or $SPARK_MASTER), e.g. spark://host:7077")
-    run.add_argument("--label-dpd", type=int, default=30,
-                     help="days past due that make a loan bad in the label store (default: 30)")
-    run.add_argument("--label-mob", type=int, default=6,
-                     help="months on book at which the label is observed (default: 6)")
+    run.add_argument(
+        "--layers",
+        default=",".join(LAYERS),
+        help=f"comma-separated layers to run, any of {','.join(LAYERS)} (default: all)",
+    )
+    run.add_argument(
+        "--master",
+        default=os.environ.get("SPARK_MASTER", "local[*]"),
+        help="Spark master URL (default: local[*], or $SPARK_MASTER), e.g. spark://host:7077",
+    )
+    run.add_argument(
+        "--label-dpd", type=int, default=30, help="days past due that make a loan bad in the label store (default: 30)"
+    )
+    run.add_argument(
+        "--label-mob", type=int, default=6, help="months on book at which the label is observed (default: 6)"
+    )
 
-    check = commands.add_parser("check", help="the sanity classifier and leakage audit on the gold stores",
-                                description="Train on the gold stores by application month and audit them for leakage.")
-    check.add_argument("--datamart-dir", default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
-                       help="the datamart to check (default: datamart/, or $DATAMART_DIR)")
-    check.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
-                       help="Spark master URL (default: local[*], or $SPARK_MASTER)")
+    check = commands.add_parser(
+        "check",
+        help="the sanity classifier and leakage audit on the gold stores",
+        description="Train on the gold stores by application month and audit them for leakage.",
+    )
+    check.add_argument(
+        "--datamart-dir",
+        default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
+        help="the datamart to check (default: datamart/, or $DATAMART_DIR)",
+    )
+    check.add_argument(
+        "--master",
+        default=os.environ.get("SPARK_MASTER", "local[*]"),
+        help="Spark master URL (default: local[*], or $SPARK_MASTER)",
+    )
 
-    report = commands.add_parser("report", help="the slide deck and figures, from the run records and gold tables",
-                                 description="Write reports/: the 10-slide deck (PDF and PNG per slide) and its figures.")
-    report.add_argument("--datamart-dir", default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
-                        help="the datamart to report on (default: datamart/, or $DATAMART_DIR)")
+    report = commands.add_parser(
+        "report",
+        help="the slide deck and figures, from the run records and gold tables",
+        description="Write reports/: the 10-slide deck (PDF and PNG per slide) and its figures.",
+    )
+    report.add_argument(
+        "--datamart-dir",
+        default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
+        help="the datamart to report on (default: datamart/, or $DATAMART_DIR)",
+    )
     report.add_argument("--out", default="reports", help="folder for the deck and figures (default: reports/)")
-    report.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[*]"),
-                        help="Spark master URL (default: local[*], or $SPARK_MASTER)")
+    report.add_argument(
+        "--master",
+        default=os.environ.get("SPARK_MASTER", "local[*]"),
+        help="Spark master URL (default: local[*], or $SPARK_MASTER)",
+    )
 
-    generate = commands.add_parser("generate-data", help="write the synthetic source CSVs",
-                                   description="Write the four synthetic source CSVs (same arguments give identical files).")
+    generate = commands.add_parser(
+        "generate-data",
+        help="write the synthetic source CSVs",
+        description="Write the four synthetic source CSVs (same arguments give identical files).",
+    )
     generate.add_argument("--out", default=DEFAULT_DATA_DIR, help="folder to write to (default: data/)")
     generate.add_argument("--customers", type=int, default=12500, help="number of customers (default: 12500)")
     generate.add_argument("--start", default="2023-01-01", help="first snapshot month (default: 2023-01-01)")
     generate.add_argument("--months", type=int, default=24, help="number of monthly snapshots (default: 24)")
     generate.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
-    generate.add_argument("--date-format", default="iso", choices=("iso", "mdy", "mdyy"),
-                          help="how dates are written: 2023-05-01 (iso), 5/1/2023 (mdy) or 5/1/23 (mdyy)")
+    generate.add_argument(
+        "--date-format",
+        default="iso",
+        choices=("iso", "mdy", "mdyy"),
+        help="how dates are written: 2023-05-01 (iso), 5/1/2023 (mdy) or 5/1/23 (mdyy)",
+    )
     return parser
 
 
@@ -94,30 +143,53 @@ def parse_layers(text: str) -> list[str]:
     layers = [layer.strip() for layer in text.split(",") if layer.strip()]
     unknown = [layer for layer in layers if layer not in LAYERS]
     if unknown or not layers:
-        raise UserError(f"--layers {text!r} names {', '.join(unknown) or 'no layer'}; use a comma-separated list of {', '.join(LAYERS)}.")
+        raise UserError(
+            f"--layers {text!r} names {', '.join(unknown) or 'no layer'}; use a comma-separated list of {', '.join(LAYERS)}."
+        )
     return [layer for layer in LAYERS if layer in layers]
 
 
 # ---- generate-data ---------------------------------------------------------------------------
 
-def generate_data(out_dir: str, customers: int = 12500, start: date = date(2023, 1, 1), months: int = 24,
-                  seed: int = 42, date_format: str = "iso") -> dict[str, int]:
-    from utils.synthetic_data import generate_sources
+
+def generate_data(
+    out_dir: str,
+    customers: int = 12500,
+    start: date = date(2023, 1, 1),
+    months: int = 24,
+    seed: int = 42,
+    date_format: str = "iso",
+) -> dict[str, int]:
+    from utils.sources.synthetic_data import generate_sources
 
     if customers < 1 or months < 1:
         raise UserError("--customers and --months must be at least 1.")
     taken = [source.file_name for source in SOURCES if os.path.exists(os.path.join(out_dir, source.file_name))]
     if taken and not os.path.exists(os.path.join(out_dir, SYNTHETIC_MARKER)):
-        raise UserError(f"{out_dir} already holds {', '.join(taken)} that were not generated; choose another --out folder so your files are not overwritten.")
-    rows = generate_sources(out_dir, customers=customers, start=start, months=months, seed=seed, date_format=date_format)
-    write_synthetic_marker(out_dir, {"customers": customers, "start": start.isoformat(), "months": months,
-                                     "seed": seed, "date_format": date_format})
+        raise UserError(
+            f"{out_dir} already holds {', '.join(taken)} that were not generated; choose another --out folder so your files are not overwritten."
+        )
+    rows = generate_sources(
+        out_dir, customers=customers, start=start, months=months, seed=seed, date_format=date_format
+    )
+    write_synthetic_marker(
+        out_dir,
+        {
+            "customers": customers,
+            "start": start.isoformat(),
+            "months": months,
+            "seed": seed,
+            "date_format": date_format,
+        },
+    )
     return rows
 
 
 def command_generate(args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    rows = generate_data(args.out, args.customers, parse_month_flag("--start", args.start), args.months, args.seed, args.date_format)
+    rows = generate_data(
+        args.out, args.customers, parse_month_flag("--start", args.start), args.months, args.seed, args.date_format
+    )
     for name, count in rows.items():
         console.say(f"  {name:<28} {count:>10,} rows")
     console.say(f"Wrote synthetic data to {args.out}/ in {time.perf_counter() - started:.1f} s.")
@@ -130,8 +202,10 @@ def ensure_source_data(data_dir: str) -> None:
     if storage.is_uri(data_dir) or os.path.normpath(data_dir) != DEFAULT_DATA_DIR:
         return
     if os.path.isdir(data_dir) and not present_sources(data_dir):
-        console.say(f"No source CSVs in {data_dir}/: generating the default synthetic data set there first "
-                    "(12,500 customers, 24 months from 2023-01-01). Put your own four CSVs there to use real data.")
+        console.say(
+            f"No source CSVs in {data_dir}/: generating the default synthetic data set there first "
+            "(12,500 customers, 24 months from 2023-01-01). Put your own four CSVs there to use real data."
+        )
         started = time.perf_counter()
         generate_data(data_dir)
         console.say(f"Generated synthetic data in {time.perf_counter() - started:.1f} s.")
@@ -139,19 +213,22 @@ def ensure_source_data(data_dir: str) -> None:
 
 # ---- run -------------------------------------------------------------------------------------
 
+
 def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | None) -> list[date]:
     """Each file is read once, into a staging folder. The run's months are known when all four
     are read; only then does bronze change (and on a --start or --end outside the data, it does not)."""
-    from utils.bronze import load_source, publish_bronze, stage_bronze
-    from utils.silver import bronze_table_path
+    from utils.bronze.ingest import load_source, publish_bronze, stage_bronze
+    from utils.tables import bronze_rejects_path, bronze_table_path
 
-    ingested_at = datetime.now(timezone.utc).replace(microsecond=0)
+    ingested_at = datetime.now(UTC).replace(microsecond=0)
     tagged, staged, seconds = {}, {}, {}
     try:
         for source in SOURCES:
             with console.step("bronze", source.stem) as line:
                 tagged[source] = load_source(spark, source_path(args.data_dir, source), source, ingested_at)
-                staged[source] = stage_bronze(spark, tagged[source], source, bronze_table_path(args.datamart_dir, source), start, end)
+                staged[source] = stage_bronze(
+                    spark, tagged[source], source, bronze_table_path(args.datamart_dir, source), start, end
+                )
                 line.months, line.rows = len(staged[source].rows_per_month), sum(staged[source].rows_per_month.values())
                 rejected = staged[source].rejected
                 line.note = f"{rejected:,} rejected -> bronze/_rejects/{source.stem}" if rejected else ""
@@ -167,11 +244,23 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
         for source in SOURCES:
             started = time.perf_counter()
             one = staged.pop(source)
-            rejects_path = storage.join(args.datamart_dir, "bronze", "_rejects", source.stem)
-            publish_bronze(tagged[source], source, one, bronze_table_path(args.datamart_dir, source), rejects_path, months)
-            record.add_table("bronze", source.stem, seconds[source] + time.perf_counter() - started,
-                             {"months": {month: {"rows": one.rows_per_month.get(month, 0)} for month in months},
-                              "rows_rejected": one.rejected})
+            publish_bronze(
+                tagged[source],
+                source,
+                one,
+                bronze_table_path(args.datamart_dir, source),
+                bronze_rejects_path(args.datamart_dir, source),
+                months,
+            )
+            record.add_table(
+                "bronze",
+                source.stem,
+                seconds[source] + time.perf_counter() - started,
+                {
+                    "months": {month: {"rows": one.rows_per_month.get(month, 0)} for month in months},
+                    "rows_rejected": one.rejected,
+                },
+            )
     finally:
         for unpublished in staged.values():  # a run that stopped before publishing leaves bronze as it was
             storage.delete(unpublished.staged)
@@ -180,23 +269,29 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
 
 def months_missing_from_sources(counts: dict, months: list[date]) -> list[str]:
     """A month one source has and another lacks is processed, but a person should know."""
-    return [f"{source.file_name} has no rows for {', '.join(m.isoformat() for m in missing)}, which other sources have"
-            for source, per_month in counts.items()
-            if (missing := [month for month in months if not per_month.get(month)])]
+    return [
+        f"{source.file_name} has no rows for {', '.join(m.isoformat() for m in missing)}, which other sources have"
+        for source, per_month in counts.items()
+        if (missing := [month for month in months if not per_month.get(month)])
+    ]
 
 
 def months_in_bronze(args, start: date | None, end: date | None) -> list[date]:
-    from utils.partitions import months_present
-    from utils.silver import bronze_table_path
+    from utils.platform.partitions import months_present
+    from utils.tables import bronze_table_path
 
-    available = sorted({month for source in SOURCES for month in months_present(bronze_table_path(args.datamart_dir, source))})
+    available = sorted(
+        {month for source in SOURCES for month in months_present(bronze_table_path(args.datamart_dir, source))}
+    )
     if not available:
-        raise UserError(f"{args.datamart_dir} has no bronze tables yet; run the bronze layer first (--layers bronze,silver).")
+        raise UserError(
+            f"{args.datamart_dir} has no bronze tables yet; run the bronze layer first (--layers bronze,silver)."
+        )
     return select_months(available, start, end)
 
 
 def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
-    from utils.silver import build_silver_table
+    from utils.silver.build import build_silver_table
 
     for source in SOURCES:
         with console.step("silver", source.silver_table) as line:
@@ -205,15 +300,18 @@ def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
             line.rows = sum(month["rows_out"] for month in counts.values())
             held = sum(month["rows_quarantined"] for month in counts.values())
             nulled = sum(hits for month in counts.values() for hits in month["rule_hits"].values())
-            line.note = ", ".join(part for part in (f"{nulled:,} values cleaned" if nulled else "",
-                                                    f"{held:,} quarantined" if held else "") if part)
+            line.note = ", ".join(
+                part
+                for part in (f"{nulled:,} values cleaned" if nulled else "", f"{held:,} quarantined" if held else "")
+                if part
+            )
         record.add_table("silver", source.silver_table, line.seconds, {"months": counts})
 
 
 def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
-    from utils.feature_drift import build_feature_drift
-    from utils.gold import build_feature_table, build_label_table
-    from utils.label_store import LabelDefinition
+    from utils.gold.build import build_feature_table, build_label_table
+    from utils.gold.feature_drift import build_feature_drift
+    from utils.gold.label_store import LabelDefinition
 
     definition = LabelDefinition(dpd=args.label_dpd, mob=args.label_mob)
     with console.step("gold", "label_store") as line:
@@ -221,7 +319,11 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
         line.months = sum(1 for month in labels["months"].values() if month["rows"])
         line.rows = sum(month["rows"] for month in labels["months"].values())
         bad = sum(month["bad"] for month in labels["months"].values())
-        line.note = f"{definition.name}, label rate {bad / line.rows:.1%}" if line.rows else f"{definition.name}, no loan reaches mob {definition.mob} yet"
+        line.note = (
+            f"{definition.name}, label rate {bad / line.rows:.1%}"
+            if line.rows
+            else f"{definition.name}, no loan reaches mob {definition.mob} yet"
+        )
     record.add_table("gold", "label_store", line.seconds, labels)
     with console.step("gold", "feature_store") as line:
         features = build_feature_table(spark, args.datamart_dir, months)
@@ -233,12 +335,16 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
         drift = build_feature_drift(spark, args.datamart_dir)
         line.months = len(drift["months"])
         line.rows = sum(month["rows"] for month in drift["months"].values())
-        line.note = f"PSI against {drift['reference_start']:%Y-%m}..{drift['reference_end']:%Y-%m}" if drift.get("reference_start") else ""
+        line.note = (
+            f"PSI against {drift['reference_start']:%Y-%m}..{drift['reference_end']:%Y-%m}"
+            if drift.get("reference_start")
+            else ""
+        )
     record.add_table("gold", "feature_drift", line.seconds, drift)
 
 
 def run_check(spark, datamart_dir: str, record: RunRecord) -> None:
-    from utils.sanity_classifier import run_sanity_check
+    from utils.checks.sanity_classifier import run_sanity_check
 
     started = time.perf_counter()
     result = run_sanity_check(spark, datamart_dir)
@@ -250,7 +356,7 @@ def run_check(spark, datamart_dir: str, record: RunRecord) -> None:
 
 
 def command_check(args: argparse.Namespace) -> None:
-    from utils.spark_session import start_spark
+    from utils.platform.spark_session import start_spark
 
     args.datamart_dir = storage.absolute(args.datamart_dir)
     record = RunRecord("check", {"datamart_dir": args.datamart_dir, "master": args.master})
@@ -261,8 +367,8 @@ def command_check(args: argparse.Namespace) -> None:
 
 
 def command_report(args: argparse.Namespace) -> None:
-    from utils.report import DECK, write_report
-    from utils.spark_session import start_spark
+    from utils.platform.spark_session import start_spark
+    from utils.report.deck import DECK, write_report
 
     datamart_dir = storage.absolute(args.datamart_dir)
     paths = write_report(start_spark(args.master), datamart_dir, args.out)
@@ -276,8 +382,10 @@ def summary(record: RunRecord) -> list[str]:
     steps = {"Spark start": record.content["spark"]["start_seconds"], **record.content["seconds_by_layer"]}
     if "sanity_check" in record.content:
         steps["sanity check"] = record.content["sanity_check"]["seconds"]
-    lines = [f"Done in {record.content['seconds']:.1f} s ({', '.join(f'{name} {seconds:.1f}' for name, seconds in steps.items())}), "
-             f"{len(months)} months {months[0]} to {months[-1]}."]
+    lines = [
+        f"Done in {record.content['seconds']:.1f} s ({', '.join(f'{name} {seconds:.1f}' for name, seconds in steps.items())}), "
+        f"{len(months)} months {months[0]} to {months[-1]}."
+    ]
     if "bronze" in layers:
         rows = sum(m["rows"] for table in layers["bronze"].values() for m in table["months"].values())
         rejected = sum(table["rows_rejected"] for table in layers["bronze"].values())
@@ -285,18 +393,24 @@ def summary(record: RunRecord) -> list[str]:
     if "silver" in layers:
         rows = sum(m["rows_out"] for table in layers["silver"].values() for m in table["months"].values())
         held = sum(m["rows_quarantined"] for table in layers["silver"].values() for m in table["months"].values())
-        lines.append(f"  silver  {rows:,} rows, {held:,} quarantined; bronze = silver + quarantine in every table and month")
+        lines.append(
+            f"  silver  {rows:,} rows, {held:,} quarantined; bronze = silver + quarantine in every table and month"
+        )
     if "gold" in layers:
         labels = layers["gold"]["label_store"]
         labelled = sum(m["rows"] for m in labels["months"].values())
         bad = sum(m["bad"] for m in labels["months"].values())
         applications = sum(m["rows"] for m in layers["gold"]["feature_store"]["months"].values())
         rate = f" ({bad / labelled:.1%} bad)" if labelled else ""
-        lines.append(f"  gold    {labelled:,} labelled loans{rate}, {labels['label_def']}; {applications:,} applications in the feature store")
+        lines.append(
+            f"  gold    {labelled:,} labelled loans{rate}, {labels['label_def']}; {applications:,} applications in the feature store"
+        )
     return lines
 
 
-def run_layers(spark, args: argparse.Namespace, record: RunRecord, layers: list[str], start: date | None, end: date | None) -> None:
+def run_layers(
+    spark, args: argparse.Namespace, record: RunRecord, layers: list[str], start: date | None, end: date | None
+) -> None:
     if "bronze" in layers:
         if storage.is_uri(args.data_dir):
             check_sources(args.data_dir)
@@ -316,10 +430,10 @@ def run_layers(spark, args: argparse.Namespace, record: RunRecord, layers: list[
 
 
 def command_run(args: argparse.Namespace) -> None:
-    from utils.class_archive import archive_in_use
-    from utils.datamart_lock import datamart_lock
-    from utils.partitions import recover_interrupted_writes
-    from utils.spark_session import save_class_archive, start_spark
+    from utils.platform.class_archive import archive_in_use
+    from utils.platform.datamart_lock import datamart_lock
+    from utils.platform.partitions import recover_interrupted_writes
+    from utils.platform.spark_session import save_class_archive, start_spark
 
     start = parse_month_flag("--start", args.start) if args.start else None
     end = parse_month_flag("--end", args.end) if args.end else None
@@ -334,17 +448,30 @@ def command_run(args: argparse.Namespace) -> None:
     if "bronze" in layers and not storage.is_uri(args.data_dir):
         check_sources(args.data_dir)
 
-    record = RunRecord("run", {"data_dir": args.data_dir, "datamart_dir": args.datamart_dir, "start": start,
-                               "end": end, "layers": layers, "master": args.master,
-                               "label_dpd": args.label_dpd, "label_mob": args.label_mob})
+    record = RunRecord(
+        "run",
+        {
+            "data_dir": args.data_dir,
+            "datamart_dir": args.datamart_dir,
+            "start": start,
+            "end": end,
+            "layers": layers,
+            "master": args.master,
+            "label_dpd": args.label_dpd,
+            "label_mob": args.label_mob,
+        },
+    )
     started = time.perf_counter()
     if storage.is_uri(args.datamart_dir):
         start_spark(args.master)  # the lock lives on that file system, reached through Spark
     with datamart_lock(args.datamart_dir, record.run_id, console.say):
         spark = start_spark(args.master)
-        record.content["spark"] = {"version": spark.version, "master": args.master,
-                                   "start_seconds": round(time.perf_counter() - started, 3),
-                                   "class_archive": archive_in_use(spark)}
+        record.content["spark"] = {
+            "version": spark.version,
+            "master": args.master,
+            "start_seconds": round(time.perf_counter() - started, 3),
+            "class_archive": archive_in_use(spark),
+        }
         for action in recover_interrupted_writes(args.datamart_dir):
             console.say(f"Recovered after a crash: {action}.")
         try:
@@ -360,8 +487,10 @@ def command_run(args: argparse.Namespace) -> None:
     console.say(f"Run record: {path}")
     started = time.perf_counter()
     if archive := save_class_archive(spark):
-        console.say(f"Saved the Spark JVM's classes to {archive} in {time.perf_counter() - started:.1f} s, "
-                    "once per machine: later runs start about 3 s faster.")
+        console.say(
+            f"Saved the Spark JVM's classes to {archive} in {time.perf_counter() - started:.1f} s, "
+            "once per machine: later runs start about 3 s faster."
+        )
 
 
 def main(argv: list[str]) -> int:

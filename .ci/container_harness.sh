@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test harness for the container test (tests/test_container.py): what this machine needs so
+# Test harness for the container test (tests/end_to_end/test_container.py): what this machine needs so
 # that the project's own Dockerfile and docker-compose.yaml build and run unchanged under
 # podman. None of this belongs in the Dockerfile or the compose file, which stay what a
 # user with Docker runs.

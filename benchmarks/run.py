@@ -16,6 +16,7 @@ Timings on a shared machine are noisy: compare medians from one invocation, not 
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -41,11 +42,26 @@ MONTH_BEFORE_LAST = "2024-11-01"
 
 def machine() -> dict:
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "java": java[0] if java else "?",
-            "load_average_at_start": [round(load, 2) for load in os.getloadavg()]}
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "java": java[0] if java else "?",
+        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
+    }
 
 
 def run_measured(argv: list[str], env: dict) -> tuple[float, int]:
@@ -74,10 +90,8 @@ def tree_memory(root: psutil.Process) -> int:
     except psutil.NoSuchProcess:
         return 0
     for process in processes:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             total += process.memory_full_info().pss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
     return total
 
 
@@ -100,9 +114,24 @@ def generate(size: int, work: Path) -> Path:
     data = work / f"data-{size}x"
     if not (data / ".synthetic.json").exists():
         print(f"generating {size}x data ({size * DEFAULT_CUSTOMERS:,} customers) in {data}", flush=True)
-        subprocess.run([sys.executable, str(MAIN), "generate-data", "--out", str(data),
-                        "--customers", str(size * DEFAULT_CUSTOMERS), "--months", str(MONTHS),
-                        "--start", FIRST_MONTH], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(MAIN),
+                "generate-data",
+                "--out",
+                str(data),
+                "--customers",
+                str(size * DEFAULT_CUSTOMERS),
+                "--months",
+                str(MONTHS),
+                "--start",
+                FIRST_MONTH,
+            ],
+            check=True,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+        )
     return data
 
 
@@ -125,19 +154,29 @@ def measure(scenario: str, data: Path, work: Path, env: dict, repeats: int) -> l
             shutil.copytree(base, datamart)
             argv = main_argv(data, datamart, "--start", LAST_MONTH, "--end", LAST_MONTH)
         seconds, peak = run_measured(argv, env)
-        runs.append({"wall_seconds": round(seconds, 2), "peak_memory_mb": round(peak / 2**20),
-                     "steps": table_seconds(latest_record(datamart))})
+        runs.append(
+            {
+                "wall_seconds": round(seconds, 2),
+                "peak_memory_mb": round(peak / 2**20),
+                "steps": table_seconds(latest_record(datamart)),
+            }
+        )
         print(f"  {scenario:<10} run {attempt}: {seconds:6.1f} s, peak {peak / 2**20:,.0f} MB", flush=True)
     return runs
 
 
 def summarise(runs: list[dict]) -> dict:
-    steps = {name: round(statistics.median(run["steps"].get(name, 0.0) for run in runs), 2) for name in runs[0]["steps"]}
-    return {"runs": len(runs), "median_wall_seconds": round(statistics.median(run["wall_seconds"] for run in runs), 1),
-            "min_wall_seconds": min(run["wall_seconds"] for run in runs),
-            "max_wall_seconds": max(run["wall_seconds"] for run in runs),
-            "median_peak_memory_mb": round(statistics.median(run["peak_memory_mb"] for run in runs)),
-            "median_step_seconds": steps}
+    steps = {
+        name: round(statistics.median(run["steps"].get(name, 0.0) for run in runs), 2) for name in runs[0]["steps"]
+    }
+    return {
+        "runs": len(runs),
+        "median_wall_seconds": round(statistics.median(run["wall_seconds"] for run in runs), 1),
+        "min_wall_seconds": min(run["wall_seconds"] for run in runs),
+        "max_wall_seconds": max(run["wall_seconds"] for run in runs),
+        "median_peak_memory_mb": round(statistics.median(run["peak_memory_mb"] for run in runs)),
+        "median_step_seconds": steps,
+    }
 
 
 def layer_totals(steps: dict[str, float]) -> dict[str, float]:
@@ -150,18 +189,24 @@ def layer_totals(steps: dict[str, float]) -> dict[str, float]:
 
 def markdown(results: dict) -> str:
     info = results["machine"]
-    lines = [f"# Benchmark, {results['finished_at']}", "",
-             f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; Python {info['python']}, "
-             f"{info['java']}; load average at start {info['load_average_at_start']}.",
-             f"Command: `{results['command']}`", "",
-             "| size | scenario | runs | median wall s | min..max s | peak MB | spark start | bronze | silver | gold | sanity check |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Benchmark, {results['finished_at']}",
+        "",
+        f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; Python {info['python']}, "
+        f"{info['java']}; load average at start {info['load_average_at_start']}.",
+        f"Command: `{results['command']}`",
+        "",
+        "| size | scenario | runs | median wall s | min..max s | peak MB | spark start | bronze | silver | gold | sanity check |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in results["results"]:
         layers = layer_totals(row["median_step_seconds"])
-        lines.append(f"| {row['size']}x ({row['customers']:,} customers) | {row['scenario']} | {row['runs']} "
-                     f"| **{row['median_wall_seconds']}** | {row['min_wall_seconds']}..{row['max_wall_seconds']} "
-                     f"| {row['median_peak_memory_mb']:,} | {layers.get('spark_start', 0)} | {layers.get('bronze', '-')} "
-                     f"| {layers.get('silver', '-')} | {layers.get('gold', '-')} | {layers.get('sanity_check', '-')} |")
+        lines.append(
+            f"| {row['size']}x ({row['customers']:,} customers) | {row['scenario']} | {row['runs']} "
+            f"| **{row['median_wall_seconds']}** | {row['min_wall_seconds']}..{row['max_wall_seconds']} "
+            f"| {row['median_peak_memory_mb']:,} | {layers.get('spark_start', 0)} | {layers.get('bronze', '-')} "
+            f"| {layers.get('silver', '-')} | {layers.get('gold', '-')} | {layers.get('sanity_check', '-')} |"
+        )
     lines += ["", "Median seconds per table (from the run records):", ""]
     for row in results["results"]:
         steps = ", ".join(f"{name} {seconds}" for name, seconds in row["median_step_seconds"].items())
@@ -174,10 +219,18 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sizes", default="1", help="comma-separated multiples of 12,500 customers (default: 1)")
     parser.add_argument("--scenarios", default="full,new_month", help="comma-separated, of full,new_month")
     parser.add_argument("--repeats", type=int, default=5, help="runs per size and scenario (default: 5)")
-    parser.add_argument("--work-dir", default=os.path.join(tempfile.gettempdir(), "datamart-benchmark"),
-                        help="where data and datamarts go (default: $TMPDIR/datamart-benchmark)")
-    parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra Spark setting for every run (repeatable), to compare a change")
+    parser.add_argument(
+        "--work-dir",
+        default=os.path.join(tempfile.gettempdir(), "datamart-benchmark"),
+        help="where data and datamarts go (default: $TMPDIR/datamart-benchmark)",
+    )
+    parser.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra Spark setting for every run (repeatable), to compare a change",
+    )
     parser.add_argument("--out", default=str(REPO / "benchmarks"), help="folder for results.md and results.json")
     return parser.parse_args(argv)
 
@@ -195,9 +248,16 @@ def main(argv: list[str]) -> None:
         for scenario in args.scenarios.split(","):
             print(f"{size}x, {scenario}:", flush=True)
             runs = measure(scenario, data, work / f"{size}x-{scenario}", env, args.repeats)
-            results["results"].append({"size": size, "customers": size * DEFAULT_CUSTOMERS, "scenario": scenario,
-                                       **summarise(runs), "all_runs": runs})
-    results["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            results["results"].append(
+                {
+                    "size": size,
+                    "customers": size * DEFAULT_CUSTOMERS,
+                    "scenario": scenario,
+                    **summarise(runs),
+                    "all_runs": runs,
+                }
+            )
+    results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -27,8 +27,12 @@ READY_TIMEOUT_SECONDS = 300
 
 def lab_command(host_port: str) -> list[str]:
     return [
-        "jupyter", "lab", "--no-browser",
-        "--ip=0.0.0.0", f"--port={PORT}", "--ServerApp.port_retries=0",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=0.0.0.0",
+        f"--port={PORT}",
+        "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={ROOT_DIR}",
         # Listening on all interfaces inside the container would otherwise turn off the
         # Host-header check that protects against DNS rebinding; keep it on.

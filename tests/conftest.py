@@ -11,7 +11,7 @@ sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("SPARK_DRIVER_MEMORY", "1g")
 
-from utils.spark_session import start_spark  # noqa: E402
+from utils.platform.spark_session import start_spark  # noqa: E402
 
 SMALL = {"customers": 300, "months": 8, "seed": 7}
 

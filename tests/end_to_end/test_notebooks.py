@@ -1,0 +1,103 @@
+"""The notebooks in notebooks/ run top to bottom after `python main.py`, as a user runs them.
+
+One small datamart is built once (400 customers over 12 months: six application months have
+a label, enough for the sanity model's time split) in a project-shaped temporary folder:
+data/, datamart/, notebooks/ and the project's utils/. The notebooks run there without any
+environment variable, so they must find ../datamart and the data on their own.
+"""
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+import main
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CUSTOMERS, MONTHS, SEED = 400, 12, 7
+CELL_TIMEOUT_SECONDS = 600
+
+
+def test_the_three_notebooks_are_there():
+    assert [path.name for path in NOTEBOOKS] == [
+        "01_raw_data_exploration.ipynb",
+        "02_datamart_tour.ipynb",
+        "03_sanity_model.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_is_stored_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    dirty = [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, (
+        f"{path.name} has outputs in cells {dirty}; strip them before committing: "
+        f"jupyter nbconvert --clear-output --inplace notebooks/*.ipynb"
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A project folder after `python main.py` on small generated data."""
+    folder = tmp_path_factory.mktemp("project")
+    (folder / "utils").symlink_to(ROOT / "utils", target_is_directory=True)
+    (folder / "notebooks").mkdir()
+    main.generate_data(str(folder / "data"), customers=CUSTOMERS, months=MONTHS, seed=SEED)
+    code = main.main(
+        ["run", "--data-dir", str(folder / "data"), "--datamart-dir", str(folder / "datamart"), "--master", "local[2]"]
+    )
+    assert code == 0, "python main.py failed on the notebooks' datamart"
+    return folder
+
+
+def run_notebook(path: Path, project: Path, monkeypatch) -> nbformat.NotebookNode:
+    for name in ("DATAMART_DIR", "DATAMART_DATA_DIR"):  # the notebooks find the datamart themselves
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPARK_MASTER", "local[2]")
+    monkeypatch.setenv("SPARK_DRIVER_MEMORY", os.environ.get("SPARK_DRIVER_MEMORY", "1g"))
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_SECONDS,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(project / "notebooks")}},
+    )
+    client.execute()
+    return notebook
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_top_to_bottom_on_the_datamart(path, project, monkeypatch):
+    notebook = run_notebook(path, project, monkeypatch)
+
+    chart_cells = [cell for cell in notebook.cells if cell.cell_type == "code" and "plt.show()" in cell.source]
+    blank = [
+        cell.source.splitlines()[0]
+        for cell in chart_cells
+        if not any("image/png" in output.get("data", {}) for output in cell.outputs)
+    ]
+    assert chart_cells and not blank, f"{path.name}: chart cells that drew nothing: {blank}"
+    warnings = [
+        output.text
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stderr" and "Warning" in output.text and "incubator" not in output.text
+    ]
+    assert not warnings, f"{path.name} printed warnings:\n" + "\n".join(warnings)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_without_a_datamart_says_to_run_main_py_first(path, tmp_path, monkeypatch):
+    (tmp_path / "utils").symlink_to(ROOT / "utils", target_is_directory=True)
+    (tmp_path / "notebooks").mkdir()
+    with pytest.raises(CellExecutionError, match=r"run `python main\.py`"):
+        run_notebook(path, tmp_path, monkeypatch)

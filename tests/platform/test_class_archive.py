@@ -1,0 +1,106 @@
+"""The Spark class archive: made once, checked before use, used by later JVMs, and optional."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from utils.platform import class_archive
+from utils.platform.spark_session import java_executable, java_version_text
+
+ROOT = Path(__file__).resolve().parents[2]
+JAVA = java_executable()
+
+
+def test_no_archive_yet_means_the_jvm_records_for_one(tmp_path, monkeypatch):
+    monkeypatch.setenv(class_archive.CACHE_ENV, str(tmp_path))
+    options, config = class_archive.driver_settings(JAVA, "openjdk 17")
+    assert "-XX:+RecordDynamicDumpInfo" in options
+    assert Path(config[class_archive.ARCHIVE_CONF]).parent == tmp_path
+
+
+def test_an_existing_archive_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv(class_archive.CACHE_ENV, str(tmp_path))
+    archive = class_archive.archive_path(tmp_path, JAVA, "openjdk 17")
+    archive.write_bytes(b"made earlier")
+    options, config = class_archive.driver_settings(JAVA, "openjdk 17")
+    assert f"-XX:SharedArchiveFile={archive}" in options
+    assert config == {}
+
+
+def test_another_java_gets_its_own_archive(tmp_path):
+    assert class_archive.archive_path(tmp_path, JAVA, "openjdk 17.0.15") != class_archive.archive_path(
+        tmp_path, JAVA, "openjdk 21.0.2"
+    )
+
+
+def test_off_turns_it_off(monkeypatch):
+    monkeypatch.setenv(class_archive.CACHE_ENV, "off")
+    assert class_archive.driver_settings(JAVA, "openjdk 17") == ([], {})
+
+
+def test_a_truncated_archive_is_rejected_without_leaving_crash_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    archive = tmp_path / "whole.jsa"
+    subprocess.run(
+        [JAVA, f"-XX:ArchiveClassesAtExit={archive}", class_archive.QUIET, "-version"], check=True, capture_output=True
+    )
+    truncated = tmp_path / "truncated.jsa"
+    truncated.write_bytes(archive.read_bytes()[:100_000])
+    assert class_archive.starts_with(JAVA, archive)
+    assert not class_archive.starts_with(JAVA, truncated)
+    assert not list(tmp_path.glob("hs_err*")) and not list(tmp_path.glob("core*"))
+
+
+SPARK_START = """
+import sys
+sys.path.insert(0, {root!r})
+from utils.platform.class_archive import archive_in_use
+from utils.platform.spark_session import save_class_archive, start_spark
+spark = start_spark("local[1]")
+spark.range(100).selectExpr("sum(id)").collect()
+jvm_info = spark.sparkContext._jvm.java.lang.System.getProperty("java.vm.info")
+print("IN USE", archive_in_use(spark), "|", jvm_info)
+print("SAVED", save_class_archive(spark))
+"""
+
+
+def start_spark_in_a_new_process(cache: Path) -> str:
+    env = dict(os.environ, **{class_archive.CACHE_ENV: str(cache)})
+    completed = subprocess.run(
+        [sys.executable, "-c", SPARK_START.format(root=str(ROOT))],
+        env=env,
+        cwd=cache,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return completed.stdout
+
+
+def test_the_first_spark_saves_the_archive_and_the_next_one_starts_with_it(tmp_path):
+    archive = class_archive.archive_path(tmp_path, JAVA, java_version_text(JAVA))
+
+    first = start_spark_in_a_new_process(tmp_path)
+    assert "IN USE None" in first
+    assert f"SAVED {archive}" in first
+    assert archive.exists() and not list(tmp_path.glob("*.unfinished-*"))
+
+    second = start_spark_in_a_new_process(tmp_path)
+    assert f"IN USE {archive} | " in second and "sharing" in second
+    assert "SAVED None" in second  # made once
+
+
+def test_an_archive_damaged_on_disk_is_dropped_and_spark_starts_without_it(tmp_path):
+    archive = class_archive.archive_path(tmp_path, JAVA, java_version_text(JAVA))
+    made = tmp_path / "made.jsa"
+    subprocess.run(
+        [JAVA, f"-XX:ArchiveClassesAtExit={made}", class_archive.QUIET, "-version"], check=True, capture_output=True
+    )
+    archive.write_bytes(made.read_bytes()[:100_000])  # as if the disk lost the end of it
+
+    started = start_spark_in_a_new_process(tmp_path)
+    assert "IN USE None" in started
+    assert f"SAVED {archive}" in started  # a sound one replaces it
+    assert class_archive.starts_with(JAVA, archive)

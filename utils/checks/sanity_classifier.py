@@ -1,0 +1,230 @@
+"""Sanity classifier: do the gold tables hold signal, and is it honest signal?
+
+Joins the label store to the feature store on loan_id, splits by application month (train
+on the earliest months, test on the next, out of time on the latest), fits two models whose
+imputation and scaling are learnt on the training months only, and reports rows, label rate,
+AUC and Gini per split together with the leakage audit (utils/checks/leakage_audit.py).
+"""
+
+import pandas as pd
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from utils.checks.leakage_audit import GRADIENT_BOOSTING, TARGET, audit, verdict
+from utils.gold.feature_store import FEATURES, KEYS
+from utils.platform import storage
+from utils.platform.errors import UserError
+from utils.tables import feature_store_path, label_store_path
+
+SPLITS = ("train", "test", "oot")
+MIN_MONTHS = len(SPLITS)  # at least one month per split
+HOLDOUT_SHARE = 1 / 6  # test and out of time each take about 17% of the labelled months
+LABEL_SIDE = (TARGET, "label_def", "application_month")  # columns the join adds to the features
+UNMATCHED = "labelled_without_features"  # key in the training set's .attrs
+RANDOM_STATE = 0
+
+
+def load_training_set(spark: SparkSession, datamart_dir: str) -> pd.DataFrame:
+    """Loans with a known label joined to their feature row, with `application_month` (the
+    feature store's snapshot_date). `.attrs[UNMATCHED]` counts labelled loans with no feature row."""
+    labels = (
+        spark.read.parquet(label_store_path(datamart_dir))
+        .where(F.col(TARGET).isNotNull())
+        .select("loan_id", TARGET, "label_def")
+    )
+    features = spark.read.parquet(feature_store_path(datamart_dir))
+    clashes = sorted(set(LABEL_SIDE) & set(features.columns))
+    if clashes:
+        raise UserError(
+            f"the feature store has column(s) {', '.join(clashes)}, which the sanity check adds from the "
+            "label store; a feature named like the label leaks it. Rebuild the feature store without them."
+        )
+    features = features.withColumnRenamed("snapshot_date", "application_month")
+    unmatched = labels.join(features.select("loan_id"), "loan_id", "left_anti").count()
+    training_set = labels.join(features, "loan_id").toPandas()
+    training_set["application_month"] = pd.to_datetime(training_set["application_month"])
+    training_set.attrs[UNMATCHED] = unmatched
+    return training_set
+
+
+def feature_columns(columns) -> list[str]:
+    """The model's inputs: everything but keys, lineage (`_` prefix), the month and the label side."""
+    excluded = {*KEYS, *LABEL_SIDE, "snapshot_date", "split"}
+    return [column for column in columns if column not in excluded and not column.startswith("_")]
+
+
+def split_by_month(months) -> dict[str, list] | None:
+    """Train / test / out-of-time month lists, oldest first; None with fewer than MIN_MONTHS months."""
+    ordered = sorted(set(months))
+    if len(ordered) < MIN_MONTHS:
+        return None
+    holdout = max(1, round(len(ordered) * HOLDOUT_SHARE))
+    return {"train": ordered[: -2 * holdout], "test": ordered[-2 * holdout : -holdout], "oot": ordered[-holdout:]}
+
+
+def with_split(training_set: pd.DataFrame, splits: dict[str, list]) -> pd.DataFrame:
+    split_of_month = {month: split for split, months in splits.items() for month in months}
+    return training_set.assign(split=training_set["application_month"].map(split_of_month))
+
+
+def make_pipeline(model) -> Pipeline:
+    # keep_empty_features: a feature never observed in the training months stays a column
+    # (imputed 0) instead of silently shifting the columns after it.
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("model", model),
+        ]
+    )
+
+
+def make_models() -> dict:
+    return {
+        GRADIENT_BOOSTING: HistGradientBoostingClassifier(
+            max_iter=100, max_depth=3, learning_rate=0.1, random_state=RANDOM_STATE
+        ),
+        "logistic_regression": LogisticRegression(max_iter=2000, random_state=RANDOM_STATE),
+    }
+
+
+def matrix(frame: pd.DataFrame, columns: list[str]):
+    return frame[columns].to_numpy(dtype=float)  # an all-null column arrives as objects
+
+
+def fit_on_train(model, training_set: pd.DataFrame, columns: list[str]) -> Pipeline:
+    """Imputer, scaler and model all learn from the training months only."""
+    train = training_set[training_set["split"] == "train"]
+    return make_pipeline(model).fit(matrix(train, columns), train[TARGET].to_numpy())
+
+
+def auc_or_none(labels: pd.Series, scores) -> float | None:
+    return float(roc_auc_score(labels, scores)) if labels.nunique() == 2 else None
+
+
+def month_range(months: list) -> str:
+    first, last = pd.Timestamp(months[0]), pd.Timestamp(months[-1])
+    return f"{first:%Y-%m}" if first == last else f"{first:%Y-%m}..{last:%Y-%m}"
+
+
+def split_metrics(
+    model_name: str, pipeline: Pipeline, training_set: pd.DataFrame, columns: list[str], splits: dict[str, list]
+) -> list[dict]:
+    rows = []
+    for split in SPLITS:
+        part = training_set[training_set["split"] == split]
+        auc = auc_or_none(part[TARGET], pipeline.predict_proba(matrix(part, columns))[:, 1])
+        rows.append(
+            {
+                "model": model_name,
+                "split": split,
+                "months": month_range(splits[split]),
+                "rows": len(part),
+                "label_rate": float(part[TARGET].mean()),
+                "auc": auc,
+                "gini": None if auc is None else 2 * auc - 1,
+            }
+        )
+    return rows
+
+
+def format_results(metrics: list[dict]) -> str:
+    """An aligned plain-text table: model, split, months, rows, label rate %, AUC, Gini."""
+
+    def number(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    header = ("model", "split", "months", "rows", "label %", "AUC", "Gini")
+    right_aligned = (False, False, False, True, True, True, True)
+    table = [header] + [
+        (
+            row["model"],
+            row["split"],
+            row["months"],
+            f"{row['rows']:,}",
+            f"{100 * row['label_rate']:.1f}",
+            number(row["auc"]),
+            number(row["gini"]),
+        )
+        for row in metrics
+    ]
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(
+            cell.rjust(width) if right else cell.ljust(width)
+            for cell, width, right in zip(cells, widths, right_aligned, strict=True)
+        ).rstrip()
+        for cells in table
+    )
+
+
+def format_audit(findings: list[dict]) -> str:
+    lines = [f"  {'pass' if item['passed'] else 'FAIL'}  {item['check']}: {item['detail']}" for item in findings]
+    return "\n".join(["Leakage audit:", *lines, verdict(findings)])
+
+
+def skipped(message: str) -> dict:
+    return {
+        "status": "skipped",
+        "message": message,
+        "splits": {},
+        "metrics": [],
+        "audit": None,
+        "text": f"Sanity classifier skipped: {message}",
+    }
+
+
+def run_sanity_check(spark: SparkSession, datamart_dir: str) -> dict:
+    """Train, test and out-of-time AUC / Gini plus the leakage audit, as a JSON-ready dict."""
+    missing = [
+        path for path in (label_store_path(datamart_dir), feature_store_path(datamart_dir)) if not storage.exists(path)
+    ]
+    if missing:
+        return skipped(f"no gold table at {', '.join(missing)}; build the gold layer first.")
+    training_set = load_training_set(spark, datamart_dir)
+    unmatched = training_set.attrs[UNMATCHED]
+    months = list(training_set["application_month"].drop_duplicates())
+    splits = split_by_month(months)
+    if splits is None:
+        return skipped(
+            f"the labelled loans come from {len(months)} application month(s); "
+            f"{MIN_MONTHS} are needed (train, test, out of time)."
+        )
+    training_set = with_split(training_set, splits)
+    if training_set.loc[training_set["split"] == "train", TARGET].nunique() < 2:
+        return skipped(
+            f"the training months {month_range(splits['train'])} hold only one label value; a classifier needs both."
+        )
+    columns = feature_columns(training_set.columns)
+    # One OpenMP thread: the cores are shared with Spark, and a busy machine makes the
+    # gradient boosting's threads wait on each other (4x slower on 2 cores in practice).
+    with threadpool_limits(limits=1):
+        metrics = [
+            row
+            for name, model in make_models().items()
+            for row in split_metrics(name, fit_on_train(model, training_set, columns), training_set, columns, splits)
+        ]
+    findings = audit(training_set, columns, FEATURES, metrics)
+    label_defs = ", ".join(sorted(training_set["label_def"].unique()))
+    message = (
+        f"{len(training_set):,} labelled loans ({label_defs}) from {len(months)} application months, "
+        f"{len(columns)} features; labelled loans without a feature row: {unmatched:,}."
+    )
+    return {
+        "status": "ok",
+        "message": message,
+        "splits": {
+            split: [f"{pd.Timestamp(month):%Y-%m-%d}" for month in split_months]
+            for split, split_months in splits.items()
+        },
+        "metrics": metrics,
+        "audit": {"verdict": verdict(findings), "findings": findings},
+        "text": "\n".join([f"Sanity classifier: {message}", "", format_results(metrics), "", format_audit(findings)]),
+    }

@@ -1,0 +1,125 @@
+"""Gold: the label store and the point-in-time feature store, per month.
+
+Gold for month T reads the silver history it needs even when only T is requested: labels
+need the loan snapshots of T; features need T's applications, the attributes and
+financials dated up to T and the clickstream of T-5 .. T. When silver lacks a month of
+that history that bronze has, the run stops and says which months to build first.
+"""
+
+import csv
+import io
+from datetime import date
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from utils.gold.clickstream_windows import WINDOW_MONTHS
+from utils.gold.feature_store import build_feature_store, column_dictionary
+from utils.gold.label_store import LabelDefinition, build_labels
+from utils.platform import storage
+from utils.platform.errors import UserError
+from utils.platform.partitions import months_present, read_months, write_months
+from utils.sources.months import add_months
+from utils.sources.registry import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, Source
+from utils.tables import bronze_table_path, dictionary_path, feature_store_path, label_store_path, silver_table_path
+
+
+def read_history(spark: SparkSession, datamart_dir: str, source: Source, months: list[date]) -> DataFrame | None:
+    """The silver rows gold needs from a source, after checking none of that history is missing."""
+    in_bronze = set(months_present(bronze_table_path(datamart_dir, source)))
+    in_silver = set(months_present(silver_table_path(datamart_dir, source)))
+    if source is LOAN_DAILY:
+        needed = months
+    elif source is CLICKSTREAM:
+        needed = sorted({add_months(month, -back) for month in months for back in range(WINDOW_MONTHS)})
+    else:  # attributes and financials as of any earlier month
+        needed = sorted(month for month in in_bronze | in_silver if month <= max(months))
+    missing = sorted(month for month in needed if month in in_bronze and month not in in_silver)
+    if missing:
+        raise UserError(
+            f"gold for {months[0]} to {months[-1]} needs silver/{source.silver_table} for {', '.join(m.isoformat() for m in missing)}, "
+            f"which is not built; build it first with --start {missing[0]} --end {missing[-1]} --layers silver."
+        )
+    return read_months(spark, silver_table_path(datamart_dir, source), needed)
+
+
+def loan_history(spark: SparkSession, datamart_dir: str, months: list[date]) -> DataFrame:
+    """Silver loan snapshots of the months: both gold tables start from them."""
+    loans = read_history(spark, datamart_dir, LOAN_DAILY, months)
+    if loans is None:
+        raise UserError(
+            f"silver/loan_daily has none of the months {months[0]} to {months[-1]}; run the silver layer first."
+        )
+    return loans
+
+
+def empty_like(spark: SparkSession, datamart_dir: str, source: Source) -> DataFrame:
+    """No rows, the table's schema: a customer may have no history at all."""
+    return spark.read.parquet(silver_table_path(datamart_dir, source)).limit(0)
+
+
+def write_dictionary(datamart_dir: str, features: DataFrame) -> None:
+    rows = column_dictionary(features)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=["name", "type", "source", "definition"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    storage.write_text(dictionary_path(datamart_dir), text.getvalue())
+
+
+def require_one_label_definition(
+    spark: SparkSession, datamart_dir: str, months: list[date], definition: LabelDefinition
+) -> None:
+    """A label store never mixes definitions: the months not rebuilt must already use this one."""
+    path = label_store_path(datamart_dir)
+    kept = read_months(spark, path, [month for month in months_present(path) if month not in months])
+    if kept is None:
+        return
+    others = sorted(
+        row["label_def"] for row in kept.select("label_def").distinct().collect() if row["label_def"] != definition.name
+    )
+    if others:
+        raise UserError(
+            f"gold/label_store holds labels defined as {', '.join(others)} for months this run does not rebuild; "
+            f"run all months (no --start/--end) to change the definition to {definition.name}."
+        )
+
+
+def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date], definition: LabelDefinition) -> dict:
+    require_one_label_definition(spark, datamart_dir, months, definition)
+    loans = loan_history(spark, datamart_dir, months)
+    labels = build_labels(loans, definition).persist()
+    try:
+        per_month = {
+            row["snapshot_date"]: {"rows": row["rows"], "bad": row["bad"], "unknown": row["unknown"]}
+            for row in labels.groupBy("snapshot_date")
+            .agg(
+                F.count(F.lit(1)).alias("rows"),
+                F.sum("label").alias("bad"),
+                F.sum(F.col("label").isNull().cast("int")).alias("unknown"),
+            )
+            .collect()
+        }
+        write_months(labels, label_store_path(datamart_dir), months, set(per_month))
+    finally:
+        labels.unpersist()
+    return {
+        "label_def": definition.name,
+        "months": {month: {"rows": 0, "bad": 0, "unknown": 0, **per_month.get(month, {})} for month in months},
+    }
+
+
+def build_feature_table(spark: SparkSession, datamart_dir: str, months: list[date]) -> dict:
+    loans = loan_history(spark, datamart_dir, months)
+    inputs = []
+    for source in (ATTRIBUTES, FINANCIALS, CLICKSTREAM):
+        history = read_history(spark, datamart_dir, source, months)
+        inputs.append(history if history is not None else empty_like(spark, datamart_dir, source))
+    features = build_feature_store(loans, *inputs).persist()
+    try:
+        per_month = {row["snapshot_date"]: row["count"] for row in features.groupBy("snapshot_date").count().collect()}
+        write_months(features, feature_store_path(datamart_dir), months, set(per_month))
+        write_dictionary(datamart_dir, features)
+    finally:
+        features.unpersist()
+    return {"columns": len(features.columns), "months": {month: {"rows": per_month.get(month, 0)} for month in months}}

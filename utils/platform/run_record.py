@@ -1,0 +1,78 @@
+"""The run record: what a run did, as JSON under datamart/_runs/, for people and notebooks."""
+
+import json
+import os
+import secrets
+from datetime import UTC, date, datetime
+
+from utils.platform import storage
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def _plain(value):
+    """Dates (also as dict keys) to ISO text, so the record is plain JSON."""
+    if isinstance(value, dict):
+        return {(k.isoformat() if isinstance(k, date) else k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+class RunRecord:
+    def __init__(self, command: str, parameters: dict):
+        self.started = datetime.now(UTC)
+        self.run_id = new_run_id(self.started)
+        self.content = {
+            "run_id": self.run_id,
+            "command": command,
+            "started_at": self.started,
+            "status": "running",
+            "pid": os.getpid(),
+            "parameters": parameters,
+            "data": {},
+            "months": [],
+            "layers": {},
+        }
+
+    def add_table(self, layer: str, table: str, seconds: float, details: dict) -> None:
+        self.content["layers"].setdefault(layer, {})[table] = {"seconds": round(seconds, 3), **details}
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        finished = datetime.now(UTC)
+        self.content.update(
+            status=status,
+            finished_at=finished,
+            seconds=round((finished - self.started).total_seconds(), 3),
+            seconds_by_layer={
+                layer: round(sum(table["seconds"] for table in tables.values()), 3)
+                for layer, tables in self.content["layers"].items()
+            },
+        )
+        if error:
+            self.content["error"] = error
+
+    def path(self, datamart_dir: str) -> str:
+        return storage.join(runs_folder(datamart_dir), f"{self.run_id}.json")
+
+    def write(self, datamart_dir: str) -> str:
+        path = self.path(datamart_dir)
+        storage.write_text(path, json.dumps(_plain(self.content), indent=2, sort_keys=False) + "\n")
+        return path
+
+
+def runs_folder(datamart_dir: str) -> str:
+    """Where the run records live: datamart/_runs/, one JSON file per run."""
+    return storage.join(datamart_dir, "_runs")
+
+
+def latest_run(datamart_dir: str) -> dict | None:
+    names = [name for name in storage.list_names(runs_folder(datamart_dir)) if name.endswith(".json")]
+    if not names:
+        return None
+    with open(storage.join(runs_folder(datamart_dir), sorted(names)[-1]), encoding="utf-8") as handle:
+        return json.load(handle)
