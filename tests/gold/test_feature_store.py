@@ -1,7 +1,9 @@
 """The feature store on hand-made silver frames: one row per application, point in time."""
 
+import statistics
 from datetime import date
 
+import numpy as np
 import pytest
 
 from tests.conftest import rows
@@ -85,7 +87,7 @@ def store(spark):
     )
     clickstream = spark.createDataFrame(
         [
-            clicks_row("A", M[0], 1000),  # older than the 6-month window
+            clicks_row("A", M[0], 1000),  # A's first month: the whole history reaches it
             clicks_row("A", M[2], 10),
             clicks_row("A", M[4], 20),
             clicks_row("A", M[5], 30),
@@ -114,17 +116,32 @@ def test_attributes_and_financials_are_the_latest_known_at_application(store):
 
 def test_clickstream_windows_end_at_the_application_month(store):
     a = store[1]["A_1"]
-    assert a["fe_1_last"] == 60
+    history = [1000, 10, 20, 30, 60]  # January, March, May, June, July; August on is the future
+    months = [-6, -4, -2, -1, 0]  # months before the application in July
+    assert a["fe_1_latest"] == 60
     assert a["fe_1_mean_3m"] == pytest.approx((20 + 30 + 60) / 3)  # May, June, July
-    assert a["fe_7_mean_6m"] == pytest.approx((10 + 20 + 30 + 60) / 4)  # March .. July with data
-    assert a["fe_20_std_6m"] == pytest.approx(21.6025, rel=1e-4)
-    assert a["click_months_6m"] == 4 and a["click_history_missing"] == 0
-    assert a["_clickstream_last_month"] == M[6]
+    assert a["fe_7_mean_all"] == pytest.approx(statistics.mean(history))
+    assert a["fe_20_std_all"] == pytest.approx(statistics.stdev(history))
+    assert a["fe_9_slope_all"] == pytest.approx(np.polyfit(months, history, 1)[0])
+    assert a["click_months_with_data"] == 5 and a["click_months_since_first"] == 6
+    assert a["click_history_missing"] == 0
+    assert a["_clickstream_first_month"] == M[0] and a["_clickstream_last_month"] == M[6]
+
+
+def test_one_month_of_history_has_a_level_but_no_spread_or_trend(spark):
+    loans = spark.createDataFrame([("C_1", "C", 10000.0, 10, 0, M[4])], LOANS)
+    clicks = spark.createDataFrame([clicks_row("C", M[4], 7), clicks_row("C", M[5], 9)], CLICKS)
+    empty = {name: spark.createDataFrame([], schema) for name, schema in (("attributes", ATTRS), ("financials", FINS))}
+    (c,) = rows(build_feature_store(loans, empty["attributes"], empty["financials"], clicks), "loan_id")
+    assert c["fe_1_mean_all"] == 7 and c["fe_1_mean_3m"] == 7 and c["fe_1_latest"] == 7
+    assert c["fe_1_std_all"] is None and c["fe_1_slope_all"] is None
+    assert c["click_months_with_data"] == 1 and c["click_months_since_first"] == 0
 
 
 def test_application_without_history_keeps_nulls_and_flags_them(store):
     b = store[1]["B_1"]
-    assert b["click_months_6m"] == 0 and b["click_history_missing"] == 1 and b["fe_3_mean_6m"] is None
+    assert b["click_months_with_data"] == 0 and b["click_history_missing"] == 1 and b["fe_3_mean_all"] is None
+    assert b["click_months_since_first"] is None and b["_clickstream_first_month"] is None
     assert b["occupation_teacher"] is None  # unknown occupation stays unknown, no imputation
     assert b["debt_to_income"] is None  # income 0: no ratio, no division error
 

@@ -65,6 +65,7 @@ def test_every_slide_and_figure_is_written_as_png(report):
         "label_rate_by_cohort",
         "point_in_time",
         "roc_curve",
+        "ablation",
         "feature_drift_heatmap",
     } <= figures
     assert {Path(path) for path in report["paths"]} == {

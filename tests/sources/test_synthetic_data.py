@@ -19,6 +19,11 @@ from utils.sources.synthetic_data import generate_sources
 
 SMALL = {"customers": 300, "months": 14, "start": date(2023, 1, 1)}  # long enough to finish a loan
 DEFAULT_MONTHS = 24
+# Out-of-time AUC the whole history must add to T-5..T on the default data: +0.006 at seed 42,
+# +0.004 to +0.005 at seeds 1-4. Small by the contract's own numbers: ten features that carry the
+# same level already average away most of one month's noise, and only customers with more than six
+# months of history gain. The model is single-threaded and seeded, so the figure is repeatable.
+MIN_HISTORY_GAIN = 0.004
 FE_COLUMNS = [column for column in CLICKSTREAM.columns if column.startswith("fe_")]
 
 
@@ -170,14 +175,33 @@ def test_overdue_and_balance_are_consistent_with_payments(small_files):
     assert (amounts["overdue_amt"] > 0).any() and ((amounts["balance"] == 0) & (loans["installment"] < 10)).any()
 
 
-def test_clickstream_covers_most_customers_every_month(default_files):
+def clickstream_history(tables):
+    """Per covered customer, in months from the first extract month: the first and last
+    clickstream month, months of rows, and months of rows up to and at the application."""
+    clicks, attributes = tables[CLICKSTREAM], tables[ATTRIBUTES]
+    extract_start = month_index(iso_dates(tables[LOAN_DAILY]["snapshot_date"])).min()
+    month = month_index(iso_dates(clicks["snapshot_date"])) - extract_start
+    applied = month_index(iso_dates(attributes.set_index("Customer_ID")["snapshot_date"])) - extract_start
+    rows = pd.DataFrame({"Customer_ID": clicks["Customer_ID"].to_numpy(), "month": month.to_numpy()})
+    history = rows.groupby("Customer_ID")["month"].agg(first="min", last="max", months="size")
+    history["before"] = applied.reindex(history.index) - history["first"] + 1
+    return history
+
+
+def test_clickstream_covers_most_customers_from_a_first_month_on(default_files):
     _, _, tables = default_files
     clicks, customers = tables[CLICKSTREAM], tables[ATTRIBUTES]["Customer_ID"]
-    months_per_customer = clicks.groupby("Customer_ID")["snapshot_date"].nunique()
-    assert (months_per_customer == DEFAULT_MONTHS).all()
-    assert len(clicks) == len(months_per_customer) * DEFAULT_MONTHS  # one row per customer and month
-    assert set(months_per_customer.index) <= set(customers)
-    assert 0.69 <= len(months_per_customer) / len(customers) <= 0.75
+    history = clickstream_history(tables)
+    assert set(history.index) <= set(customers)
+    assert 0.69 <= len(history) / len(customers) <= 0.75
+    # Every month from the first one to the end of the extract, once: no gaps, no repeats.
+    assert (history["last"] == DEFAULT_MONTHS - 1).all()
+    assert (history["months"] == history["last"] - history["first"] + 1).all()
+    assert len(clicks) == history["months"].sum()
+    # One to eighteen months before and at the application, as in the real extracts:
+    # some customers with a single month, many with a year or more.
+    assert history["before"].between(1, 18).all()
+    assert (history["before"] == 1).mean() > 0.03 and (history["before"] >= 12).mean() > 0.15
     values = clicks[FE_COLUMNS]
     assert values.apply(lambda c: c.str.fullmatch(r"-?\d+")).all().all()
     assert 50 < values.astype(int).to_numpy().mean() < 150
@@ -352,13 +376,16 @@ def application_features(tables):
     return features.dropna(axis=1, how="all")
 
 
-def clickstream_aggregates(clicks, applications, point_in_time):
-    """Latest value, mean of the last 3 months and mean of all months per customer: up
-    to the application month when point_in_time, else over the whole file (the leak)."""
+def clickstream_aggregates(clicks, applications, point_in_time, months_back=None):
+    """Per customer: the latest value, the mean of the last 3 months with data, and the mean
+    and standard deviation over the window: the whole history up to the application month
+    (months_back None), or its last `months_back` months. Without point_in_time, over the
+    whole file, future included (the leak)."""
     rows = clicks.assign(snapshot=iso_dates(clicks["snapshot_date"]))
     rows = rows.merge(applications, on="Customer_ID")
     if point_in_time:
-        rows = rows[rows["snapshot"] <= rows["application"]]
+        back = month_index(rows["application"]) - month_index(rows["snapshot"])
+        rows = rows[(back >= 0) & (back < (months_back or len(rows)))]
     rows = rows.sort_values(["Customer_ID", "snapshot"])
     rows[FE_COLUMNS] = rows[FE_COLUMNS].astype(float)
     per_customer = rows.groupby("Customer_ID")[FE_COLUMNS]
@@ -367,7 +394,8 @@ def clickstream_aggregates(clicks, applications, point_in_time):
         [
             per_customer.last().add_suffix("_last"),
             last_3.add_suffix("_mean_3"),
-            per_customer.mean().add_suffix("_mean_all"),
+            per_customer.mean().add_suffix("_mean"),
+            per_customer.std().add_suffix("_std"),
         ],
         axis=1,
     )
@@ -385,24 +413,41 @@ def out_of_time_auc(table):
     return roc_auc_score(table.loc[~train, "label"], model.predict_proba(features[~train])[:, 1])
 
 
-def test_point_in_time_signal_is_real_and_future_clickstream_leaks(default_files):
+def test_clickstream_is_a_personal_level_through_heavy_monthly_noise(default_files):
+    """Half the features: a level per customer, monthly noise about twice its spread."""
+    clicks = default_files[2][CLICKSTREAM]
+    values = clicks[FE_COLUMNS].astype(float).assign(Customer_ID=clicks["Customer_ID"])
+    long_history = values.groupby("Customer_ID").filter(lambda rows: len(rows) >= 12)
+    by_customer = long_history.groupby("Customer_ID")[FE_COLUMNS]
+    within = by_customer.std().mean()  # month-to-month spread
+    between = np.sqrt((by_customer.mean().var() - within**2 / by_customer.size().mean()).clip(lower=0))
+    ratio = within / between
+    assert 1.6 <= ratio.median() <= 2.5
+
+
+def test_all_history_beats_six_months_and_the_future_trap_beats_both(default_files):
+    """On the default data, out of time: the whole clickstream history up to the application
+    is clearly better than its last six months (each month sharpens the personal level), and
+    a store that lets the future in looks better still (the leakage trap)."""
     tables = default_files[2]
     labels = mob6_labels(tables[LOAN_DAILY])
     base = labels.merge(application_features(tables), on="Customer_ID")
     applications = labels[["Customer_ID", "application"]]
 
-    def with_clickstream(point_in_time):
-        aggregates = clickstream_aggregates(tables[CLICKSTREAM], applications, point_in_time)
+    def with_clickstream(point_in_time, months_back=None):
+        aggregates = clickstream_aggregates(tables[CLICKSTREAM], applications, point_in_time, months_back)
         return base.merge(aggregates, left_on="Customer_ID", right_index=True, how="left")
 
     application_only = out_of_time_auc(base)
-    honest = out_of_time_auc(with_clickstream(point_in_time=True))
+    six_months = out_of_time_auc(with_clickstream(point_in_time=True, months_back=6))
+    all_history = out_of_time_auc(with_clickstream(point_in_time=True))
     leaky = out_of_time_auc(with_clickstream(point_in_time=False))
     print(
-        f"out-of-time AUC: application-only {application_only:.3f}, "
-        f"+ point-in-time clickstream {honest:.3f}, + all-months clickstream (leaky) {leaky:.3f}"
+        f"out-of-time AUC: application-only {application_only:.3f}, + clickstream T-5..T {six_months:.3f}, "
+        f"+ clickstream all history {all_history:.3f}, + all months of the file (leaky) {leaky:.3f}"
     )
-    assert 0.72 <= application_only <= 0.86
-    assert honest >= application_only + 0.02  # the pre-application clickstream adds signal
-    assert honest <= 0.93
-    assert leaky >= honest + 0.04  # the trap: future rows make a model look better than it is
+    assert 0.60 <= application_only <= 0.80
+    assert six_months >= application_only + 0.08  # the pre-application clickstream carries much of the signal
+    assert all_history >= six_months + MIN_HISTORY_GAIN
+    assert all_history <= 0.90
+    assert leaky >= all_history + 0.02  # the trap: future rows make a model look better than it is

@@ -135,6 +135,60 @@ def split_metrics(
     return rows
 
 
+# ---- ablation: which sources and clickstream windows carry signal ---------------------------------------
+
+BASE_SET = "financials and attributes"
+ALL_SET = "+ all clickstream"
+
+
+def ablation_sets(columns: list[str]) -> dict[str, list[str]]:
+    """Feature sets to compare: the application features alone, plus each clickstream group
+    (a window, in declaration order), plus everything. A column not declared is application data."""
+    group_of = {feature.name: feature.group for feature in FEATURES}
+    groups = list(dict.fromkeys(feature.group for feature in FEATURES if feature.group != "application"))
+    base = [column for column in columns if group_of.get(column, "application") == "application"]
+    sets = {BASE_SET: base}
+    for group in groups:
+        added = [column for column in columns if group_of.get(column) == group]
+        if added:
+            sets[f"+ {group}"] = base + added
+    sets[ALL_SET] = columns
+    return sets
+
+
+def run_ablation(training_set: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Gradient boosting fitted on the training months with each feature set, scored on the
+    test and out-of-time months: what each source and window adds, honestly out of time."""
+    rows = []
+    for name, subset in ablation_sets(columns).items():
+        pipeline = fit_on_train(make_models()[GRADIENT_BOOSTING], training_set, subset)
+        scores = {}
+        for split in ("test", "oot"):
+            part = training_set[training_set["split"] == split]
+            scores[split] = auc_or_none(part[TARGET], pipeline.predict_proba(matrix(part, subset))[:, 1])
+        rows.append({"features": name, "columns": len(subset), "test_auc": scores["test"], "oot_auc": scores["oot"]})
+    return rows
+
+
+def format_ablation(rows: list[dict]) -> str:
+    def number(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    width = max(len(row["features"]) for row in rows)
+    base = rows[0]["oot_auc"]
+    lines = [
+        f"Ablation ({GRADIENT_BOOSTING}, fitted on the training months):",
+        f"  {'features':<{width}}  columns  test AUC  out-of-time AUC  vs first",
+    ]
+    for row in rows:
+        gain = "" if base is None or row["oot_auc"] is None else f"{row['oot_auc'] - base:+.3f}"
+        lines.append(
+            f"  {row['features']:<{width}}  {row['columns']:>7}  {number(row['test_auc']):>8}  "
+            f"{number(row['oot_auc']):>15}  {gain:>8}"
+        )
+    return "\n".join(lines)
+
+
 def format_results(metrics: list[dict]) -> str:
     """An aligned plain-text table: model, split, months, rows, label rate %, AUC, Gini."""
 
@@ -176,6 +230,7 @@ def skipped(message: str) -> dict:
         "message": message,
         "splits": {},
         "metrics": [],
+        "ablation": [],
         "audit": None,
         "text": f"Sanity classifier skipped: {message}",
     }
@@ -211,6 +266,7 @@ def run_sanity_check(spark: SparkSession, datamart_dir: str) -> dict:
             for name, model in make_models().items()
             for row in split_metrics(name, fit_on_train(model, training_set, columns), training_set, columns, splits)
         ]
+        ablation = run_ablation(training_set, columns)
     findings = audit(training_set, columns, FEATURES, metrics)
     label_defs = ", ".join(sorted(training_set["label_def"].unique()))
     message = (
@@ -225,6 +281,17 @@ def run_sanity_check(spark: SparkSession, datamart_dir: str) -> dict:
             for split, split_months in splits.items()
         },
         "metrics": metrics,
+        "ablation": ablation,
         "audit": {"verdict": verdict(findings), "findings": findings},
-        "text": "\n".join([f"Sanity classifier: {message}", "", format_results(metrics), "", format_audit(findings)]),
+        "text": "\n".join(
+            [
+                f"Sanity classifier: {message}",
+                "",
+                format_results(metrics),
+                "",
+                format_ablation(ablation),
+                "",
+                format_audit(findings),
+            ]
+        ),
     }

@@ -2,7 +2,7 @@
 
 Gold for month T reads the silver history it needs even when only T is requested: labels
 need the loan snapshots of T; features need T's applications, the attributes and
-financials dated up to T and the clickstream of T-5 .. T. When silver lacks a month of
+financials dated up to T and the customer's whole clickstream history up to T. When silver lacks a month of
 that history that bronze has, the run stops and says which months to build first.
 """
 
@@ -13,13 +13,11 @@ from datetime import date
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from utils.gold.clickstream_windows import WINDOW_MONTHS
 from utils.gold.feature_store import build_feature_store, column_dictionary
 from utils.gold.label_store import LabelDefinition, build_labels
 from utils.platform import storage
 from utils.platform.errors import UserError
 from utils.platform.partitions import months_present, read_months, write_months
-from utils.sources.months import add_months
 from utils.sources.registry import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, Source
 from utils.tables import bronze_table_path, dictionary_path, feature_store_path, label_store_path, silver_table_path
 
@@ -30,9 +28,7 @@ def read_history(spark: SparkSession, datamart_dir: str, source: Source, months:
     in_silver = set(months_present(silver_table_path(datamart_dir, source)))
     if source is LOAN_DAILY:
         needed = months
-    elif source is CLICKSTREAM:
-        needed = sorted({add_months(month, -back) for month in months for back in range(WINDOW_MONTHS)})
-    else:  # attributes and financials as of any earlier month
+    else:  # attributes, financials and the clickstream history: any month up to the last one built
         needed = sorted(month for month in in_bronze | in_silver if month <= max(months))
     missing = sorted(month for month in needed if month in in_bronze and month not in in_silver)
     if missing:

@@ -26,7 +26,6 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from utils.gold.clickstream_windows import WINDOW_MONTHS
 from utils.gold.feature_store import FEATURES
 from utils.platform.errors import UserError
 from utils.platform.partitions import months_present, read_months, write_months
@@ -35,6 +34,7 @@ from utils.sources.registry import CLICKSTREAM
 from utils.tables import feature_drift_path, feature_store_path, silver_table_path
 
 REFERENCE_MONTHS = 6
+REFERENCE_HISTORY_MONTHS = 6  # months of clickstream an application in the reference has before it, T-5 .. T
 DECILES = [step / 10 for step in range(1, 10)]
 NULL_BIN = -1
 EPSILON = 1e-4
@@ -60,12 +60,15 @@ def feature_names(feature_store: DataFrame) -> list[str]:
 
 
 def reference_window(months: list[date], history_start: date, size: int = REFERENCE_MONTHS) -> list[date]:
-    """The first `size` application months whose clickstream window (T-5 .. T) lies inside the data.
+    """The first `size` application months with at least REFERENCE_HISTORY_MONTHS of clickstream
+    data before them (T-5 .. T inside the data).
 
     Earlier months see a shorter history by construction (fewer months, null standard
     deviations); in the reference they would make every later month look drifted. When no
-    month has a full window, the earliest months are the reference."""
-    full_window_from = add_months(history_start, WINDOW_MONTHS - 1)
+    month has that much history, the earliest months are the reference. The all-history
+    features keep lengthening after the reference as the data accumulates: their drift is
+    real (the store's applicants are seen for longer), and the deck reads it as such."""
+    full_window_from = add_months(history_start, REFERENCE_HISTORY_MONTHS - 1)
     complete = [month for month in sorted(months) if month >= full_window_from]
     return (complete or sorted(months))[:size]
 

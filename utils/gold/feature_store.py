@@ -2,7 +2,8 @@
 
 For an application in month T (the loan's first snapshot, mob 0) every feature comes from
 source rows dated on or before T: the loan as applied for, the latest attributes and
-financials dated <= T, and clickstream windows ending at T (utils/gold/clickstream_windows.py).
+financials dated <= T, and the customer's clickstream history up to T, whole and in short
+windows ending at T (utils/gold/clickstream_windows.py).
 No statistic is fitted across rows: imputation and scaling belong to the model.
 Lineage columns (prefixed `_`) say which source month each part came from, so the leakage
 audit can check the point-in-time rule on the stored data itself.
@@ -12,7 +13,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from utils.gold.application_features import APPLICATION_FEATURES
-from utils.gold.clickstream_windows import CLICKSTREAM_FEATURES, LAST_MONTH, clickstream_windows
+from utils.gold.clickstream_windows import CLICKSTREAM_FEATURES, FIRST_MONTH, LAST_MONTH, clickstream_windows
 from utils.gold.features import Feature
 
 KEYS = ("loan_id", "Customer_ID")
@@ -20,6 +21,7 @@ FEATURES: list[Feature] = APPLICATION_FEATURES + CLICKSTREAM_FEATURES
 LINEAGE = {
     "_attributes_as_of": "snapshot_date of the attributes row used (<= the application month)",
     "_financials_as_of": "snapshot_date of the financials row used (<= the application month)",
+    FIRST_MONTH: "earliest clickstream month used: the customer's first (<= the application month)",
     LAST_MONTH: "latest clickstream month used (<= the application month)",
 }
 

@@ -18,6 +18,7 @@ class Feature:
     inputs: tuple[str, ...]  # the silver columns it reads
     definition: str
     expression: Callable[[], Column]  # over the application row with its as-of source columns
+    group: str = "application"  # what the sanity check's ablation adds or leaves out together
 
 
 def ratio(numerator: Column, denominator: Column) -> Column:

@@ -340,7 +340,7 @@ def draw_label_rates(ax: Axes, numbers: dict) -> None:
 
 def draw_point_in_time(ax: Axes, numbers: dict) -> None:
     """Months T-6 .. T+7 as columns, one lane per source: what a feature for month T may read."""
-    window, mob = numbers["window_months"], numbers["label_mob"]
+    window, mob = numbers["months_shown"], numbers["label_mob"]
     width, height = extent(ax)
     first, last = -window, mob + 1
     lane_left, step = 1.75, (width - 1.8) / (last - first + 1)
@@ -363,7 +363,7 @@ def draw_point_in_time(ax: Axes, numbers: dict) -> None:
     lanes = [
         ("Attributes", "latest row dated \u2264 T"),
         ("Financials", "latest row dated \u2264 T"),
-        ("Clickstream", f"T-{window - 1} .. T: last, means, std"),
+        ("Clickstream", "every month up to T: level, spread, trend"),
         ("Loan", "application, then its label"),
     ]
     lane_y = [height - 1.45 - index * 0.85 for index in range(len(lanes))]
@@ -392,9 +392,10 @@ def draw_point_in_time(ax: Axes, numbers: dict) -> None:
             xytext=(centre(used) + 0.12, y),
             arrowprops={"arrowstyle": "-|>", "color": NAVY, "lw": 1.2},
         )
-    ax.plot([centre(-(window - 1)), centre(0)], [lane_y[2]] * 2, color=BLUE, lw=9, solid_capstyle="round", alpha=0.35)
+    # The whole history up to T, however long: the band runs off the left edge.
+    ax.plot([lane_left, centre(0)], [lane_y[2]] * 2, color=BLUE, lw=9, solid_capstyle="butt", alpha=0.35)
     for month in range(first, last + 1):
-        used = -(window - 1) <= month <= 0
+        used = month <= 0
         ax.plot(centre(month), lane_y[2], "o", ms=9 if used else 7, color=BLUE if used else RULE)
     ax.plot(centre(0), lane_y[3], "o", ms=11, color=NAVY)
     ax.plot(centre(mob), lane_y[3], "D", ms=10, color=RED)
@@ -451,32 +452,29 @@ def draw_roc(ax: Axes, numbers: dict) -> None:
     ax.legend(loc="lower right", fontsize=SMALL)
 
 
-def draw_auc_bars(ax: Axes, numbers: dict) -> None:
-    """AUC per split for both models, as recorded by the run."""
-    splits = list(SPLIT_NAMES)
-    models = list(numbers["auc"])
-    bar_width = 0.38
-    for offset, model in enumerate(models):
-        values = [numbers["auc"][model].get(split) for split in splits]
-        positions = np.arange(len(splits)) + (offset - (len(models) - 1) / 2) * bar_width
-        ax.bar(
-            positions,
-            [value or 0 for value in values],
-            width=bar_width * 0.92,
-            color=NAVY if offset == 0 else SKY,
-            label=MODEL_NAMES.get(model, model),
-        )
-        for position, value in zip(positions, values, strict=True):
-            ax.text(position, (value or 0.5) + 0.008, auc(value), ha="center", va="bottom", size=SMALL, color=INK)
-    ax.set_xticks(np.arange(len(splits)), [SPLIT_NAMES[split] for split in splits], size=SMALL)
-    ax.set_ylim(0.5, 1.05)
-    ax.set_yticks([0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-    ax.set_ylabel("AUC (0.5 = random)")
-    ax.grid(axis="y")
+def ablation_label(features: str) -> str:
+    """`+ clickstream_all` -> `+ clickstream, all history`: the ablation's set names for a reader."""
+    windows = {"all": "all history", "3m": "last 3 months", "latest": "latest month"}
+    if features.startswith("+ clickstream_"):
+        return f"+ clickstream, {windows.get(features.removeprefix('+ clickstream_'), features)}"
+    return features
+
+
+def draw_ablation(ax: Axes, numbers: dict) -> None:
+    """Out-of-time AUC of the gradient boosting per feature set, as recorded by the run:
+    the application data alone at the top, each clickstream window added, then everything."""
+    rows = [row for row in numbers["ablation"] if row["oot_auc"] is not None]
+    positions = np.arange(len(rows))[::-1]
+    values = [row["oot_auc"] for row in rows]
+    colours = [MUTED] + [BLUE] * (len(rows) - 2) + [NAVY] if len(rows) > 1 else [MUTED]
+    ax.barh(positions, values, color=colours, height=0.7)
+    for position, value in zip(positions, values, strict=True):
+        ax.text(value + 0.004, position, auc(value), va="center", size=SMALL, color=INK)
+    ax.set_yticks(positions, [ablation_label(row["features"]) for row in rows], size=SMALL)
+    ax.set_xlim(0.5, 1.0)
+    ax.set_xlabel("out-of-time AUC (0.5 = random)")
+    ax.grid(axis="x")
     ax.set_axisbelow(True)
-    ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize=SMALL
-    )  # under the axis: no bar is hidden
 
 
 # ---- slide 8: feature drift --------------------------------------------------------------------------------------

@@ -37,7 +37,6 @@ from utils.checks.sanity_classifier import (
     split_by_month,
     with_split,
 )
-from utils.gold.clickstream_windows import WINDOW_MONTHS
 from utils.gold.feature_drift import SIGNIFICANT_PSI
 from utils.gold.feature_store import KEYS
 from utils.platform import storage
@@ -45,7 +44,7 @@ from utils.platform.errors import UserError
 from utils.platform.run_record import runs_folder
 from utils.report.charts import (
     MODEL_NAMES,
-    draw_auc_bars,
+    draw_ablation,
     draw_drift,
     draw_label_rates,
     draw_loan_timeline,
@@ -109,6 +108,7 @@ from utils.tables import dictionary_path, feature_drift_path, feature_store_path
 DECK = "datamart_deck.pdf"
 NUMBERS = "deck_numbers.json"
 TOP_RULES = 14
+POINT_IN_TIME_MONTHS_SHOWN = 6  # months before T drawn on the point-in-time slide
 TOP_DRIFT_FEATURES = 20
 CONTENT_HEIGHT = CONTENT_BOTTOM - CONTENT_TOP
 
@@ -502,8 +502,9 @@ def slide_classifier(numbers: dict, chrome: Chrome, page: int) -> tuple[Figure, 
     roc.set_title(f"{MODEL_NAMES[best]}: ROC by split", loc="left", size=LABEL, color=INK, weight="bold")
     room_for_tick_labels(fig, roc, [roc], column_left(1))
     bars = chart_axes(fig, column_left(7), CONTENT_TOP + 0.35, span_width(6), 2.1)
-    draw_auc_bars(bars, {"auc": results["auc"]})
-    bars.set_title("AUC per split, as recorded by the run", loc="left", size=LABEL, color=INK, weight="bold")
+    draw_ablation(bars, results)
+    bars.set_title("What each source adds, out of time", loc="left", size=LABEL, color=INK, weight="bold")
+    shown.update({f"ablation {row['features']}": auc(row["oot_auc"]) for row in results["ablation"]})
     room_for_tick_labels(fig, bars, [bars], column_left(7))
     top = heading(fig, column_left(7), CONTENT_TOP + 3.35, "Leakage audit")
     for name, passed in results["checks"]:
@@ -760,7 +761,7 @@ def slide_numbers(state: dict, inputs: dict) -> dict[str, dict]:
         "feature_store": {
             "applications": facts["applications"],
             "families": inputs["families"],
-            "window_months": WINDOW_MONTHS,
+            "months_shown": POINT_IN_TIME_MONTHS_SHOWN,
             "label_mob": label["label_mob"],
         },
         "sanity_classifier": {"results": classifier_results(state), "curves": inputs["curves"]},
@@ -841,7 +842,10 @@ def build_figures(numbers: dict[str, dict]) -> list[tuple[str, Figure]]:
         )
     if numbers["sanity_classifier"]["results"]:
         figures.append(
-            ("auc_by_split", chart_figure(draw_auc_bars, numbers["sanity_classifier"]["results"], "AUC per split"))
+            (
+                "ablation",
+                chart_figure(draw_ablation, numbers["sanity_classifier"]["results"], "Out-of-time AUC by feature set"),
+            )
         )
     if numbers["feature_drift"]["overview"] is not None:
         figures.append(("feature_drift_heatmap", drift_figure(numbers["feature_drift"])))

@@ -211,6 +211,7 @@ def classifier_results(state: dict) -> dict | None:
         "rows": {row["split"]: row["rows"] for row in check["metrics"]},
         "months": {split: (months[0], months[-1]) for split, months in check["splits"].items() if months},
         "checks": [(item["check"], item["passed"]) for item in check["audit"]["findings"]],
+        "ablation": check.get("ablation", []),
         "verdict": check["audit"]["verdict"],
     }
 

@@ -1,10 +1,15 @@
 """The synthetic data generator: four source CSVs shaped like the real extracts.
 
-Customers apply for one 10-month loan each, in monthly cohorts. A latent risk per
-customer decides who stops repaying; it also shows, with noise, in the financials and in
-a few clickstream features up to the application month, so a point-in-time model can
-learn something real. Clickstream rows after the application move with the repayment
-outcome: a feature store that lets them in scores visibly better than it should.
+Customers apply for one 10-month loan each, in monthly cohorts. Two latent risks per
+customer decide who stops repaying: one shows, with noise, in the financials; the other
+in the clickstream. As in the real extracts, each customer's clickstream is a stable
+personal level seen through heavy month-to-month noise (twice the spread between
+customers), half of the twenty features carry the latent risk in that level, and a
+customer's clickstream starts anywhere from eighteen months to one month before the
+application: the more months of history, the better the estimate of the level, so a
+point-in-time model gains from every month it is allowed to read. Clickstream rows after
+the application move with the repayment outcome: a feature store that lets them in
+scores visibly better than it should (the leakage trap).
 
 All the quirks of the real extracts (placeholders, trailing underscores, impossible
 values, text-encoded fields, spreadsheet date formats) are applied to random rows. The
@@ -31,8 +36,8 @@ CLICKSTREAM_COVERAGE = 0.72
 # Default risk: logit = intercept + a weight per latent risk. The financials show one
 # latent, the pre-application clickstream the other, so clickstream adds real information.
 DEFAULT_INTERCEPT = -2.0
-FINANCIAL_RISK_WEIGHT = 3.5
-BROWSING_RISK_WEIGHT = 2.5
+FINANCIAL_RISK_WEIGHT = 2.5
+BROWSING_RISK_WEIGHT = 4.0
 # Installment (1..10) from which a defaulter stops paying: most stop early.
 STOP_INSTALLMENT_WEIGHTS = (0.20, 0.18, 0.16, 0.13, 0.10, 0.08, 0.06, 0.04, 0.03, 0.02)
 PARTIAL_PAYER_RATE = 0.3  # defaulters who keep paying a little instead of nothing
@@ -41,14 +46,18 @@ EARLY_PAYOFF_RATE = 0.04  # good payers who clear the balance early
 MISS_ONCE_RATE = 0.06  # good payers who skip one installment and catch up next month
 
 CLICKSTREAM_FEATURES = tuple(column for column in CLICKSTREAM.columns if column.startswith("fe_"))
-# Clickstream: which features carry the honest pre-application signal, and which ones
-# shift after the application with the installments then missed (the leakage trap).
-BROWSING_SIGNAL_FEATURES = ("fe_2", "fe_9", "fe_14")
-BROWSING_SIGNAL_STRENGTH = 1.3  # in feature standard deviations per unit of latent risk
+# Clickstream, in units of the spread between customers' personal levels: a month's value
+# is the customer's level plus noise twice that spread. Half of the features carry the
+# browsing latent in the level (its loading below); the other half are a personal level
+# without risk information. After the application, a few of the others shift with the
+# installments then missed (the leakage trap).
+MONTHLY_NOISE_SD = 2.0
+BROWSING_SIGNAL_FEATURES = ("fe_1", "fe_2", "fe_4", "fe_6", "fe_9", "fe_10", "fe_13", "fe_14", "fe_18", "fe_20")
+BROWSING_SIGNAL_LOADING = 0.9  # correlation of a signal feature's personal level with the latent
 OUTCOME_SHIFT_FEATURES = ("fe_5", "fe_11", "fe_17")
-OUTCOME_SHIFT_PER_MISSED = 1.5  # standard deviations per missed installment
+OUTCOME_SHIFT_PER_MISSED = 4.0  # level spreads per missed installment
 OUTCOME_SHIFT_MAX_MISSED = 4
-CUSTOMER_LEVEL_SD = 0.35  # persistent per-customer share of a feature's spread
+MAX_HISTORY_MONTHS = 18  # clickstream starts 1 to 18 months before the application month (inclusive)
 
 FIRST_NAMES = (
     "Aaron",
@@ -182,6 +191,7 @@ class Applicants:
     financial_risk: np.ndarray  # latent, standard normal; shows in the financials
     browsing_risk: np.ndarray  # latent, standard normal; shows in pre-application clicks
     has_clickstream: np.ndarray
+    clickstream_start: np.ndarray  # month index of the customer's first clickstream month
 
 
 def generate_sources(
@@ -251,12 +261,15 @@ def draw_applicants(customers: int, months: int, rng: np.random.Generator) -> Ap
     cohort = np.arange(customers) * months // customers
     numbers = numbers[np.lexsort((numbers, cohort))]
     financial_risk, browsing_risk = rng.standard_normal((2, customers))
+    history_months = rng.integers(1, MAX_HISTORY_MONTHS + 1, customers)
     return Applicants(
         customer_id=np.char.mod("CUS_0x%x", numbers).astype(object),
         cohort=cohort,
         financial_risk=financial_risk,
         browsing_risk=browsing_risk,
         has_clickstream=rng.random(customers) < CLICKSTREAM_COVERAGE,
+        # Data before the first extract month is not in the files: early cohorts have less.
+        clickstream_start=np.maximum(cohort - history_months + 1, 0),
     )
 
 
@@ -337,28 +350,28 @@ def loan_daily_table(
 def clickstream_table(
     applicants: Applicants, paid: np.ndarray, months: int, date_texts: np.ndarray, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """Every month of the window for the covered customers, also after their application."""
+    """Every month from the customer's first clickstream month to the end of the window, for
+    the covered customers: before, at and after their application; month by month, as the
+    extracts arrive."""
     covered = np.flatnonzero(applicants.has_clickstream)
-    month = np.repeat(np.arange(months), len(covered))
-    customer = np.tile(covered, months)
+    month, customer = np.nonzero(np.arange(months)[:, None] >= applicants.clickstream_start[covered][None, :])
+    customer = covered[customer]
     months_since_application = month - applicants.cohort[customer]
-    # Up to the application month, browsing reflects the latent risk (honest signal).
-    browsing_signal = np.where(months_since_application <= 0, -applicants.browsing_risk[customer], 0.0)
-    # After it, a few features follow the repayment outcome (the future: a leakage trap).
+    # After the application a few features follow the repayment outcome (the future: a leakage trap).
     missed = missed_installments(paid)[customer, np.clip(months_since_application, 0, TENURE)]
     outcome_shift = np.where(months_since_application > 0, np.minimum(missed, OUTCOME_SHIFT_MAX_MISSED), 0.0)
 
     table = {}
     for feature in CLICKSTREAM_FEATURES:
-        centre, spread = rng.uniform(60, 140), rng.uniform(60, 120)
-        # Each customer keeps a level of their own, around which the months vary.
-        customer_level = rng.normal(0, CUSTOMER_LEVEL_SD, len(applicants.cohort))[customer]
-        standardised = customer_level + rng.normal(0, np.sqrt(1 - CUSTOMER_LEVEL_SD**2), len(customer))
-        if feature in BROWSING_SIGNAL_FEATURES:
-            standardised += BROWSING_SIGNAL_STRENGTH * browsing_signal
+        centre, unit = rng.uniform(60, 140), rng.uniform(12, 25)  # unit: the spread between customers' levels
+        personal = rng.standard_normal(len(applicants.cohort))
+        if feature in BROWSING_SIGNAL_FEATURES:  # riskier customers browse less
+            loading = BROWSING_SIGNAL_LOADING
+            personal = -loading * applicants.browsing_risk + np.sqrt(1 - loading**2) * personal
+        standardised = personal[customer] + rng.normal(0, MONTHLY_NOISE_SD, len(customer))
         if feature in OUTCOME_SHIFT_FEATURES:
             standardised += OUTCOME_SHIFT_PER_MISSED * outcome_shift
-        table[feature] = np.rint(centre + spread * standardised).astype(np.int64)
+        table[feature] = np.rint(centre + unit * standardised).astype(np.int64)
     table["Customer_ID"] = applicants.customer_id[customer]
     table["snapshot_date"] = date_texts[month]
     return pd.DataFrame(table)
