@@ -471,7 +471,8 @@ def draw_ablation(ax: Axes, numbers: dict) -> None:
     for position, value in zip(positions, values, strict=True):
         ax.text(value + 0.004, position, auc(value), va="center", size=SMALL, color=INK)
     ax.set_yticks(positions, [ablation_label(row["features"]) for row in rows], size=SMALL)
-    ax.set_xlim(0.5, 1.0)
+    # From 0.5 (random), or lower when a set scores below it (small data): every bar and value inside.
+    ax.set_xlim(min([0.5, *[value - 0.05 for value in values]]), 1.0)
     ax.set_xlabel("out-of-time AUC (0.5 = random)")
     ax.grid(axis="x")
     ax.set_axisbelow(True)
