@@ -181,6 +181,19 @@ def test_gold_says_which_silver_history_is_missing(spark, small_data, tmp_path, 
     assert "needs silver/" in message and "2023-02-01" in message and "--layers silver" in message
 
 
+def test_gold_needs_the_whole_clickstream_history(spark, small_data, small_datamart, tmp_path, capsys):
+    """July's features read every clickstream month up to July: January, before T-5, too."""
+    datamart = tmp_path / "dm"
+    shutil.copytree(small_datamart, datamart)
+    shutil.rmtree(datamart / "silver" / "clickstream" / "snapshot_date=2023-01-01")
+    month = "2023-07-01"
+    argv = ("--data-dir", small_data, "--datamart-dir", datamart, "--start", month, "--end", month, "--layers", "gold")
+    assert run_main(*argv) == 2
+    message = capsys.readouterr().err
+    assert "needs silver/clickstream for 2023-01-01, which is not built" in message
+    assert "--start 2023-01-01 --end 2023-01-01 --layers silver" in message
+
+
 def test_label_definition_follows_the_flags_and_is_never_mixed(spark, small_data, tmp_path, capsys):
     datamart = tmp_path / "dm"
     assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--label-dpd", "60", "--label-mob", "3") == 0

@@ -138,6 +138,31 @@ def test_one_month_of_history_has_a_level_but_no_spread_or_trend(spark):
     assert c["click_months_with_data"] == 1 and c["click_months_since_first"] == 0
 
 
+def test_no_statistic_is_fitted_across_rows(spark, store):
+    """An application's row depends on its own customer's rows only: building the store
+    without the other customers, or with a stranger added, gives A exactly the same row."""
+    built, by_loan = store
+    stranger_clicks = [clicks_row("Z", month, 10_000 * (i + 1)) for i, month in enumerate(M[:8])]
+    loans = spark.createDataFrame([("A_1", "A", 10000.0, 10, 0, M[6]), ("Z_1", "Z", 99999.0, 10, 0, M[7])], LOANS)
+    attributes = spark.createDataFrame([("A", 40, "teacher", M[6]), ("Z", 99, "doctor", M[7])], ATTRS)
+    financials = spark.createDataFrame(
+        [
+            financials_row("A", M[3], income=50000.0),
+            financials_row("A", M[6], income=60000.0),
+            financials_row("Z", M[7], income=1e9),
+        ],
+        FINS,
+    )
+    clicks = spark.createDataFrame(
+        [clicks_row("A", M[m], v) for m, v in ((0, 1000), (2, 10), (4, 20), (5, 30), (6, 60))] + stranger_clicks,
+        CLICKS,
+    )
+    alone_and_with_a_stranger = {
+        row["loan_id"]: row for row in rows(build_feature_store(loans, attributes, financials, clicks), "loan_id")
+    }
+    assert alone_and_with_a_stranger["A_1"] == by_loan["A_1"]
+
+
 def test_application_without_history_keeps_nulls_and_flags_them(store):
     b = store[1]["B_1"]
     assert b["click_months_with_data"] == 0 and b["click_history_missing"] == 1 and b["fe_3_mean_all"] is None
