@@ -16,7 +16,7 @@ import time
 from datetime import UTC, date, datetime
 
 from utils.platform import console, storage
-from utils.platform.errors import DataContractError, UserError
+from utils.platform.errors import NO_SPACE, DataContractError, UserError, is_disk_full
 from utils.platform.run_record import RunRecord
 from utils.sources.files import (
     SYNTHETIC_MARKER,
@@ -329,7 +329,10 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
         features = build_feature_table(spark, args.datamart_dir, months)
         line.months = sum(1 for month in features["months"].values() if month["rows"])
         line.rows = sum(month["rows"] for month in features["months"].values())
-        line.note = f"{features['columns']} columns"
+        held = sum(month["held_back"] for month in features["months"].values())
+        line.note = f"{features['columns']} columns" + (
+            f", {held:,} loans held back -> gold/_held_back" if held else ""
+        )
     record.add_table("gold", "feature_store", line.seconds, features)
     with console.step("gold", "feature_drift") as line:
         drift = build_feature_drift(spark, args.datamart_dir)
@@ -400,12 +403,30 @@ def summary(record: RunRecord) -> list[str]:
         labels = layers["gold"]["label_store"]
         labelled = sum(m["rows"] for m in labels["months"].values())
         bad = sum(m["bad"] for m in labels["months"].values())
-        applications = sum(m["rows"] for m in layers["gold"]["feature_store"]["months"].values())
+        features = layers["gold"]["feature_store"]
+        applications = sum(m["rows"] for m in features["months"].values())
         rate = f" ({bad / labelled:.1%} bad)" if labelled else ""
         lines.append(
             f"  gold    {labelled:,} labelled loans{rate}, {labels['label_def']}; {applications:,} applications in the feature store"
         )
+        lines.append(f"          {accounted('loans in silver', 'applications', features)}")
+        lines.append(f"          {accounted('loans at the label months on book', 'labels', labels)}")
     return lines
+
+
+def accounted(expected: str, stored: str, table: dict) -> str:
+    """`9,400 loans in silver = 9,398 applications + 2 held back (first_snapshot_missing 2)`."""
+    months = table["months"].values()
+    reasons: dict[str, int] = {}
+    for month in months:
+        for reason, count in month["held_back_by_reason"].items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    held = sum(reasons.values())
+    why = f" ({', '.join(f'{reason} {count:,}' for reason, count in sorted(reasons.items()))}; see gold/_held_back)"
+    return (
+        f"{sum(m['expected'] for m in months):,} {expected} = {sum(m['rows'] for m in months):,} {stored} + "
+        f"{held:,} held back{why if held else ''}"
+    )
 
 
 def run_layers(
@@ -427,6 +448,18 @@ def run_layers(
     if "gold" in layers:
         run_gold(spark, args, record, months)
         run_check(spark, args.datamart_dir, record)
+
+
+def disk_full_message(datamart_dir: str) -> str:
+    """The disk filled up mid-run: drop this run's unfinished writes (freeing their space),
+    so every table is as it was before the run, or as this run had finished it."""
+    from utils.platform.partitions import recover_interrupted_writes
+
+    recover_interrupted_writes(datamart_dir)
+    return (
+        f"the disk holding {datamart_dir} is full ({NO_SPACE}); this run's unfinished writes were removed and "
+        "every table is as it was before the run or as the run had finished it: free some space and rerun."
+    )
 
 
 def command_run(args: argparse.Namespace) -> None:
@@ -480,6 +513,10 @@ def command_run(args: argparse.Namespace) -> None:
             record.finish("failed", str(error))
             record.write(args.datamart_dir)
             raise
+        except Exception as error:
+            if not is_disk_full(error):
+                raise
+            raise UserError(disk_full_message(args.datamart_dir)) from None
         record.finish("succeeded")
         path = record.write(args.datamart_dir)
     for line in summary(record):

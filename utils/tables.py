@@ -43,6 +43,10 @@ def quarantine_table(source: Source) -> Table:
     )
 
 
+def held_back_table(store: str) -> Table:
+    return Table("gold", f"_held_back/{store}", f"loans in silver kept out of gold/{store}, each with its reason")
+
+
 LABEL_STORE = Table("gold", "label_store", "one label per loan at the label's months on book")
 FEATURE_STORE = Table("gold", "feature_store", "one point-in-time feature row per loan application")
 FEATURE_DRIFT = Table("gold", "feature_drift", "population stability of every feature per application month")
@@ -83,6 +87,10 @@ def feature_store_path(datamart_dir: str) -> str:
 
 def feature_drift_path(datamart_dir: str) -> str:
     return FEATURE_DRIFT.path(datamart_dir)
+
+
+def held_back_path(datamart_dir: str, store: str) -> str:
+    return held_back_table(store).path(datamart_dir)
 
 
 def dictionary_path(datamart_dir: str) -> str:

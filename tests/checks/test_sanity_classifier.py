@@ -7,16 +7,20 @@ import numpy as np
 import pandas as pd
 import pytest
 from pyspark.sql import functions as F
+from threadpoolctl import threadpool_limits
 
 from utils.checks.sanity_classifier import (
     UNMATCHED,
+    ablation_sets,
     feature_columns,
     fit_on_train,
     format_results,
     load_training_set,
     make_models,
+    run_ablation,
     run_sanity_check,
     split_by_month,
+    with_split,
 )
 from utils.tables import feature_store_path, label_store_path
 
@@ -203,3 +207,25 @@ def test_results_table_is_aligned():
     assert "12,345" in lines[1] and "28.1" in lines[1] and "0.812" in lines[1] and "0.625" in lines[1]
     assert lines[2].split()[-2:] == ["n/a", "n/a"]
     assert len({len(line) for line in lines}) == 1  # right-aligned numbers end in the same column
+
+
+def test_the_ablation_adds_each_clickstream_window_to_the_application_features():
+    base = ["Age", "Annual_Income", "undeclared"]  # a column not declared counts as application data
+    history = ["fe_1_mean_all", "fe_1_std_all", "click_months_with_data"]
+    columns = [*base, *history, "fe_1_mean_3m", "fe_1_latest"]
+    assert ablation_sets(columns) == {
+        "financials and attributes": base,
+        "+ clickstream_all": [*base, *history],
+        "+ clickstream_3m": [*base, "fe_1_mean_3m"],
+        "+ clickstream_latest": [*base, "fe_1_latest"],
+        "+ all clickstream": columns,
+    }
+
+
+def test_the_ablations_last_row_is_the_sanity_checks_own_fit(spark, datamart):
+    """The last set is every column: the check reuses its own fit instead of repeating it."""
+    training_set = load_training_set(spark, datamart)
+    training_set = with_split(training_set, split_by_month(list(training_set["application_month"].unique())))
+    with threadpool_limits(limits=1):
+        refitted = run_ablation(training_set, feature_columns(training_set.columns))
+    assert run_sanity_check(spark, datamart)["ablation"] == refitted

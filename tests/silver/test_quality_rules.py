@@ -129,6 +129,14 @@ VALUE_CASES = [
     ),
     (FINANCIALS, "Credit_History_Age", "10 Years and 9 Months", "Credit_History_Age_months", 129, None),
     (FINANCIALS, "Credit_History_Age", "NA", "Credit_History_Age_months", None, "Credit_History_Age_not_a_duration"),
+    (
+        FINANCIALS,
+        "Credit_History_Age",
+        "99999999999 Years and 1 Months",  # more years than an int holds: no ANSI cast error
+        "Credit_History_Age_months",
+        None,
+        "Credit_History_Age_not_a_duration",
+    ),
     (FINANCIALS, "Type_of_Loan", None, "loan_types_listed", None, "Type_of_Loan_empty"),
     (FINANCIALS, "Type_of_Loan", "Auto Loan, and Space Loan", "loan_types_listed", None, "Type_of_Loan_unknown_type"),
     (
@@ -217,3 +225,35 @@ def test_rules_are_well_formed():
             if rule.action is not Action.QUARANTINE_ROW:
                 assert rule.column in SILVER_TYPES[table], f"{rule.name} names a column silver does not keep"
             assert rule.description
+
+
+# ---- months on book from either source ---------------------------------------------------------
+
+MONTHS_ON_BOOK_CASES = [
+    # loan_start_date, installment_num -> silver loan_start_date, installment_num, mob, rule that fires
+    ("2023-05-01", "0", date(2023, 5, 1), 0, None),
+    ("2023-02-01", "three", date(2023, 2, 1), 3, "installment_num_from_dates"),
+    ("2023-02-01", "999", date(2023, 2, 1), 3, "installment_num_from_dates"),  # out of range, then derived
+    ("2023-02-30", "3", date(2023, 2, 1), 3, "loan_start_date_from_installment_num"),
+    ("2023-02-01", "5", date(2023, 2, 1), 3, "installment_num_disagrees_with_dates"),  # the dates win
+    ("0001-01-01", "3", date(2023, 2, 1), 3, "loan_start_date_from_installment_num"),  # implausibly early
+    ("not a date", "", None, None, None),  # neither readable: mob stays unknown
+]
+
+
+@pytest.mark.parametrize("start, installment, silver_start, silver_installment, rule", MONTHS_ON_BOOK_CASES)
+def test_months_on_book_come_from_either_source(spark, start, installment, silver_start, silver_installment, rule):
+    _, silver = cleaned(spark, LOAN_DAILY, {"loan_start_date": start, "installment_num": installment})
+    (row,) = silver.collect()
+    assert (row["loan_start_date"], row["installment_num"], row["mob"]) == (
+        silver_start,
+        silver_installment,
+        silver_installment,
+    )
+    derived = {
+        "installment_num_from_dates",
+        "loan_start_date_from_installment_num",
+        "installment_num_disagrees_with_dates",
+    }
+    fired = {name for name in derived if row[hit_column(next(r for r in RULES["loan_daily"] if r.name == name))]}
+    assert fired == ({rule} if rule else set())

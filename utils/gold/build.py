@@ -1,9 +1,9 @@
 """Gold: the label store and the point-in-time feature store, per month.
 
 Gold for month T reads the silver history it needs even when only T is requested: labels
-need the loan snapshots of T; features need T's applications, the attributes and
-financials dated up to T and the customer's whole clickstream history up to T. When silver lacks a month of
-that history that bronze has, the run stops and says which months to build first.
+need the loan snapshots of T; features need T's applications and the attributes,
+financials and clickstream of every month up to T. When silver lacks a month of that
+history that bronze has, the run stops and says which months to build first.
 """
 
 import csv
@@ -15,11 +15,19 @@ from pyspark.sql import functions as F
 
 from utils.gold.feature_store import build_feature_store, column_dictionary
 from utils.gold.label_store import LabelDefinition, build_labels
+from utils.gold.reconciliation import FEATURE_STORE, LABEL_STORE, account, loans_in_silver, unexplained_message
 from utils.platform import storage
-from utils.platform.errors import UserError
+from utils.platform.errors import DataContractError, UserError
 from utils.platform.partitions import months_present, read_months, write_months
 from utils.sources.registry import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, Source
-from utils.tables import bronze_table_path, dictionary_path, feature_store_path, label_store_path, silver_table_path
+from utils.tables import (
+    bronze_table_path,
+    dictionary_path,
+    feature_store_path,
+    held_back_path,
+    label_store_path,
+    silver_table_path,
+)
 
 
 def read_history(spark: SparkSession, datamart_dir: str, source: Source, months: list[date]) -> DataFrame | None:
@@ -47,6 +55,45 @@ def loan_history(spark: SparkSession, datamart_dir: str, months: list[date]) -> 
             f"silver/loan_daily has none of the months {months[0]} to {months[-1]}; run the silver layer first."
         )
     return loans
+
+
+def every_silver_loan(spark: SparkSession, datamart_dir: str) -> DataFrame:
+    """One row per loan over every silver month (utils/gold/reconciliation.py): later snapshots
+    find a loan whose first one never reached silver."""
+    path = silver_table_path(datamart_dir, LOAN_DAILY)
+    snapshots = read_months(spark, path, months_present(path))
+    return loans_in_silver(snapshots.select("loan_id", "Customer_ID", "loan_start_date", "snapshot_date", "mob"))
+
+
+def account_for_loans(
+    spark: SparkSession, datamart_dir: str, months: list[date], store_name: str, stored: DataFrame, label_mob: int
+) -> dict[date, dict]:
+    """Per month: loans expected in the store = stored rows + held back; held-back loans are
+    written to gold/_held_back/<store>. An unexplained difference fails the run, naming the loans."""
+    loans = every_silver_loan(spark, datamart_dir)
+    accounted = account(loans, stored.select("loan_id", "snapshot_date"), store_name, label_mob)
+    accounted = accounted.where(F.col("snapshot_date").isin(months)).persist()
+    try:
+        counts = accounted.groupBy("snapshot_date", "status", "reason").count().collect()
+        if any(row["status"] == "unexplained" for row in counts):
+            lost = accounted.where(F.col("status") == "unexplained").select("loan_id").distinct().collect()
+            raise DataContractError(unexplained_message(store_name, sorted(row["loan_id"] for row in lost)))
+        held = accounted.where(F.col("status") == "held_back").drop("status")
+        by_reason: dict[date, dict[str, int]] = {}
+        for row in counts:
+            if row["status"] == "held_back":
+                by_reason.setdefault(row["snapshot_date"], {})[row["reason"]] = row["count"]
+        write_months(held, held_back_path(datamart_dir, store_name), months, set(by_reason))
+    finally:
+        accounted.unpersist()
+    return {
+        month: {
+            "expected": sum(row["count"] for row in counts if row["snapshot_date"] == month),
+            "held_back": sum(by_reason.get(month, {}).values()),
+            "held_back_by_reason": dict(sorted(by_reason.get(month, {}).items())),
+        }
+        for month in months
+    }
 
 
 def empty_like(spark: SparkSession, datamart_dir: str, source: Source) -> DataFrame:
@@ -96,12 +143,16 @@ def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date]
             )
             .collect()
         }
+        accounted = account_for_loans(spark, datamart_dir, months, LABEL_STORE, labels, definition.mob)
         write_months(labels, label_store_path(datamart_dir), months, set(per_month))
     finally:
         labels.unpersist()
     return {
         "label_def": definition.name,
-        "months": {month: {"rows": 0, "bad": 0, "unknown": 0, **per_month.get(month, {})} for month in months},
+        "months": {
+            month: {"rows": 0, "bad": 0, "unknown": 0, **per_month.get(month, {}), **accounted[month]}
+            for month in months
+        },
     }
 
 
@@ -114,8 +165,12 @@ def build_feature_table(spark: SparkSession, datamart_dir: str, months: list[dat
     features = build_feature_store(loans, *inputs).persist()
     try:
         per_month = {row["snapshot_date"]: row["count"] for row in features.groupBy("snapshot_date").count().collect()}
+        accounted = account_for_loans(spark, datamart_dir, months, FEATURE_STORE, features, 0)
         write_months(features, feature_store_path(datamart_dir), months, set(per_month))
         write_dictionary(datamart_dir, features)
     finally:
         features.unpersist()
-    return {"columns": len(features.columns), "months": {month: {"rows": per_month.get(month, 0)} for month in months}}
+    return {
+        "columns": len(features.columns),
+        "months": {month: {"rows": per_month.get(month, 0), **accounted[month]} for month in months},
+    }

@@ -30,7 +30,7 @@ class ClickWindow:
 
     name: str  # column suffix: fe_1_mean_6m
     months: int | None
-    aggregates: tuple[str, ...]  # names in AGGREGATES
+    aggregates: tuple[str, ...]  # keys of AGGREGATE_DEFINITIONS
 
     @property
     def span(self) -> str:

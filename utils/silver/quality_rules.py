@@ -184,6 +184,76 @@ def loan_starts_after_snapshot() -> Rule:
     )
 
 
+# Months on book from either source. The contract: installment_num is the number of months
+# since loan_start_date. Where one of them is unreadable the other gives it; where both are
+# readable and disagree, silver keeps the dates' count, because snapshot_date is checked by
+# bronze (it names the row's month) and loan_start_date is the application month that the
+# loan_id and the customer's attributes and financials are dated by.
+
+
+def calendar_months(later: Column, earlier: Column) -> Column:
+    """Whole calendar months from `earlier` to `later` (first-of-month dates: exact)."""
+    return (F.year(later) * 12 + F.month(later)) - (F.year(earlier) * 12 + F.month(earlier))
+
+
+def months_on_book_from_dates() -> Rule:
+    return Rule(
+        "installment_num_from_dates",
+        "installment_num",
+        Action.REPAIR_VALUE,
+        Stage.TYPED,
+        "unreadable installment_num: the months from loan_start_date to snapshot_date stand in",
+        lambda value: value.isNull() & F.col("loan_start_date").isNotNull(),
+        repair=lambda _: calendar_months(F.col("snapshot_date"), F.col("loan_start_date")),
+    )
+
+
+def months_on_book_disagree_with_dates() -> Rule:
+    return Rule(
+        "installment_num_disagrees_with_dates",
+        "installment_num",
+        Action.REPAIR_VALUE,
+        Stage.TYPED,
+        "installment_num is not the months from loan_start_date to snapshot_date; silver keeps the "
+        "dates' count (snapshot_date is checked by bronze, loan_start_date dates the application)",
+        lambda value: (value != months_since_start()) & plausible_months_on_book(months_since_start()),
+        repair=lambda _: months_since_start(),
+    )
+
+
+def months_since_start() -> Column:
+    return calendar_months(F.col("snapshot_date"), F.col("loan_start_date"))
+
+
+def plausible_months_on_book(months: Column) -> Column:
+    bounds = PLAUSIBLE_RANGES["installment_num"]
+    return months.between(bounds.low, bounds.high)
+
+
+def loan_start_too_early() -> Rule:
+    bounds = PLAUSIBLE_RANGES["installment_num"]
+    return Rule(
+        "loan_start_date_out_of_range",
+        "loan_start_date",
+        Action.NULL_VALUE,
+        Stage.TYPED,
+        f"more than {bounds.high:g} months before snapshot_date ({bounds.why}): not this loan's start",
+        lambda value: calendar_months(F.col("snapshot_date"), value) > bounds.high,
+    )
+
+
+def loan_start_from_months_on_book() -> Rule:
+    return Rule(
+        "loan_start_date_from_installment_num",
+        "loan_start_date",
+        Action.REPAIR_VALUE,
+        Stage.TYPED,
+        "unreadable loan_start_date: snapshot_date minus installment_num months stands in",
+        lambda value: value.isNull() & F.col("installment_num").isNotNull(),
+        repair=lambda _: F.add_months(F.col("snapshot_date"), -F.col("installment_num")),
+    )
+
+
 # ---- the silver types: how each kept column is parsed --------------------------------
 
 CREDIT_MIX = ("Good", "Standard", "Bad")
@@ -270,6 +340,12 @@ LOAN_DAILY_RULES: list[Rule] = [
     ),
     *range_rules("tenure", "installment_num", "loan_amt", "due_amt", "paid_amt", "overdue_amt", "balance"),
     loan_starts_after_snapshot(),
+    loan_start_too_early(),
+    # In this order: a disagreement is settled first, then a missing value is derived from
+    # the other (a rule reads the values as the rules before it on its column left them).
+    months_on_book_disagree_with_dates(),
+    loan_start_from_months_on_book(),
+    months_on_book_from_dates(),
 ]
 
 CLICKSTREAM_RULES: list[Rule] = [

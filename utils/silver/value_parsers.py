@@ -60,7 +60,8 @@ def credit_history_months(text: Column) -> Column:
     pattern = r"^\s*(\d+) Years? and (\d+) Months?\s*$"
     years = F.regexp_extract(text, pattern, 1)
     months = F.regexp_extract(text, pattern, 2)
-    return F.when(years != "", years.cast("int") * 12 + months.cast("int"))
+    # try_cast: a count of years too large for an int is not a duration (ANSI cast would raise).
+    return F.when(years != "", years.try_cast("int") * 12 + months.try_cast("int"))
 
 
 def strip_trailing_underscores(text: Column) -> Column:

@@ -1,0 +1,65 @@
+"""Every loan accounted for, end to end: silver loans = applications + held back, and the
+run fails naming the loans when something disappears without a reason."""
+
+import shutil
+
+import pandas as pd
+from pyspark.sql import functions as F
+
+from tests.end_to_end.test_main import records, run_main
+from utils.gold import build as gold_build
+from utils.sources.registry import LOAN_DAILY
+
+
+def damaged_extract(small_data, out):
+    """The small extract with two first snapshots damaged as in the field: one loan's
+    installment_num unreadable, another's snapshot_date an impossible date."""
+    shutil.copytree(small_data, out)
+    loans = pd.read_csv(small_data / LOAN_DAILY.file_name, dtype=str, keep_default_na=False)
+    first = loans[loans["installment_num"] == "0"]
+    unreadable = first[first["snapshot_date"] == "2023-03-01"].iloc[0]["loan_id"]
+    impossible = first[first["snapshot_date"] == "2023-02-01"].iloc[0]["loan_id"]
+    loans.loc[(loans["loan_id"] == unreadable) & (loans["installment_num"] == "0"), "installment_num"] = "n/a"
+    loans.loc[(loans["loan_id"] == impossible) & (loans["installment_num"] == "0"), "snapshot_date"] = "2023-02-30"
+    loans.to_csv(out / LOAN_DAILY.file_name, index=False)
+    return unreadable, impossible
+
+
+def test_damaged_first_snapshots_are_derived_or_held_back_by_name(small_data, tmp_path, capsys):
+    unreadable, impossible = damaged_extract(small_data, tmp_path / "data")
+    datamart = tmp_path / "datamart"
+    assert run_main("--data-dir", tmp_path / "data", "--datamart-dir", datamart) == 0
+    output = capsys.readouterr().out
+
+    features = pd.read_parquet(datamart / "gold" / "feature_store", columns=["loan_id"])
+    assert unreadable in set(features["loan_id"])  # months on book came from the dates
+    held = pd.read_parquet(datamart / "gold" / "_held_back" / "feature_store")
+    assert held[["loan_id", "reason"]].values.tolist() == [[impossible, "first_snapshot_missing"]]
+    assert str(held["snapshot_date"].iloc[0]) == "2023-02-01"
+
+    record = records(datamart)[-1]
+    for store in ("feature_store", "label_store"):
+        for month, counts in record["layers"]["gold"][store]["months"].items():
+            assert counts["expected"] == counts["rows"] + counts["held_back"], (store, month)
+    february = record["layers"]["gold"]["feature_store"]["months"]["2023-02-01"]
+    assert february["held_back_by_reason"] == {"first_snapshot_missing": 1}
+    derived = record["layers"]["silver"]["loan_daily"]["months"]["2023-03-01"]["rule_hits"]
+    assert derived["installment_num_from_dates"] == 1
+    assert "= 299 applications + 1 held back (first_snapshot_missing 1; see gold/_held_back)" in output
+
+
+def test_a_loan_lost_without_a_reason_fails_the_run_and_is_named(small_data, tmp_path, monkeypatch, capsys):
+    """A feature store that silently drops an application (a bug) must not publish."""
+    original, lost = gold_build.build_feature_store, []
+
+    def losing_one(*inputs):
+        built = original(*inputs)
+        lost.append(built.orderBy("loan_id").select("loan_id").first()["loan_id"])
+        return built.where(F.col("loan_id") != lost[0])
+
+    monkeypatch.setattr(gold_build, "build_feature_store", losing_one)
+    datamart = tmp_path / "datamart"
+    assert run_main("--data-dir", small_data, "--datamart-dir", datamart) == 1
+    error = capsys.readouterr().err
+    assert "gold/feature_store: 1 loan(s) in silver neither in the store nor held back" in error and lost[0] in error
+    assert not (datamart / "gold" / "feature_store").exists()  # nothing published
