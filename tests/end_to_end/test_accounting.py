@@ -36,6 +36,7 @@ def test_damaged_first_snapshots_are_derived_or_held_back_by_name(small_data, tm
     held = pd.read_parquet(datamart / "gold" / "_held_back" / "feature_store")
     assert held[["loan_id", "reason"]].values.tolist() == [[impossible, "first_snapshot_missing"]]
     assert str(held["snapshot_date"].iloc[0]) == "2023-02-01"
+    assert held["explanation"].iloc[0].startswith("the loan's first snapshot (months on book 0) is not in silver")
 
     record = records(datamart)[-1]
     for store in ("feature_store", "label_store"):

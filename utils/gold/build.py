@@ -15,7 +15,14 @@ from pyspark.sql import functions as F
 
 from utils.gold.feature_store import build_feature_store, column_dictionary
 from utils.gold.label_store import LabelDefinition, build_labels
-from utils.gold.reconciliation import FEATURE_STORE, LABEL_STORE, account, loans_in_silver, unexplained_message
+from utils.gold.reconciliation import (
+    FEATURE_STORE,
+    LABEL_STORE,
+    account,
+    loans_in_silver,
+    unexplained_message,
+    with_explanation,
+)
 from utils.platform import storage
 from utils.platform.errors import DataContractError, UserError
 from utils.platform.partitions import months_present, read_months, write_months
@@ -78,7 +85,7 @@ def account_for_loans(
         if any(row["status"] == "unexplained" for row in counts):
             lost = accounted.where(F.col("status") == "unexplained").select("loan_id").distinct().collect()
             raise DataContractError(unexplained_message(store_name, sorted(row["loan_id"] for row in lost)))
-        held = accounted.where(F.col("status") == "held_back").drop("status")
+        held = with_explanation(accounted.where(F.col("status") == "held_back").drop("status"))
         by_reason: dict[date, dict[str, int]] = {}
         for row in counts:
             if row["status"] == "held_back":

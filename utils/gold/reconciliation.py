@@ -83,6 +83,12 @@ def account(loans: DataFrame, stored: DataFrame, store_name: str, label_mob: int
     )
 
 
+def with_explanation(held: DataFrame) -> DataFrame:
+    """Each held-back row with its reason in words, for whoever opens gold/_held_back."""
+    texts = F.create_map(*[F.lit(part) for pair in HELD_BACK_REASONS.items() for part in pair])
+    return held.withColumn("explanation", F.element_at(texts, F.col("reason")))
+
+
 def unexplained_message(store_name: str, loans: list[str]) -> str:
     shown = ", ".join(loans[:SHOWN_LOANS]) + (
         f" and {len(loans) - SHOWN_LOANS} more" if len(loans) > SHOWN_LOANS else ""
