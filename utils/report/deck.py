@@ -38,7 +38,7 @@ from utils.checks.sanity_classifier import (
     with_split,
 )
 from utils.gold.feature_drift import SIGNIFICANT_PSI
-from utils.gold.feature_store import KEYS
+from utils.gold.feature_store import KEYS, LINEAGE
 from utils.platform import storage
 from utils.platform.errors import UserError
 from utils.platform.run_record import runs_folder
@@ -453,7 +453,7 @@ def slide_feature_store(numbers: dict, chrome: Chrome, page: int) -> tuple[Figur
         fig,
         left,
         top,
-        ["_attributes_as_of", "_financials_as_of", "_clickstream_last_month"],
+        list(LINEAGE),
         SMALL,
         MUTED,
         family="DejaVu Sans Mono",
