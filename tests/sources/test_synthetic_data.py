@@ -1,7 +1,7 @@
-"""The synthetic sources honour the data contract of DESIGN.md ("Sources"): grain, time
+"""The synthetic sources honour the data contract of docs/DESIGN.md ("The data contract"): grain, time
 invariants, quirks at the stated rates, and a real but point-in-time signal.
 
-Expected rates and ranges are written out here from DESIGN.md, not imported from the
+Expected rates and ranges are written out here from docs/DESIGN.md, not imported from the
 generator, so that a generator drifting away from the contract fails.
 """
 
