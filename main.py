@@ -309,31 +309,35 @@ def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
 
 
 def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
-    from utils.gold.build import build_feature_table, build_label_table
+    from utils.gold.build import build_feature_table, build_label_table, every_silver_loan
     from utils.gold.feature_drift import build_feature_drift
     from utils.gold.label_store import LabelDefinition
 
     definition = LabelDefinition(dpd=args.label_dpd, mob=args.label_mob)
-    with console.step("gold", "label_store") as line:
-        labels = build_label_table(spark, args.datamart_dir, months, definition)
-        line.months = sum(1 for month in labels["months"].values() if month["rows"])
-        line.rows = sum(month["rows"] for month in labels["months"].values())
-        bad = sum(month["bad"] for month in labels["months"].values())
-        line.note = (
-            f"{definition.name}, label rate {bad / line.rows:.1%}"
-            if line.rows
-            else f"{definition.name}, no loan reaches mob {definition.mob} yet"
-        )
-    record.add_table("gold", "label_store", line.seconds, labels)
-    with console.step("gold", "feature_store") as line:
-        features = build_feature_table(spark, args.datamart_dir, months)
-        line.months = sum(1 for month in features["months"].values() if month["rows"])
-        line.rows = sum(month["rows"] for month in features["months"].values())
-        held = sum(month["held_back"] for month in features["months"].values())
-        line.note = f"{features['columns']} columns" + (
-            f", {held:,} loans held back -> gold/_held_back" if held else ""
-        )
-    record.add_table("gold", "feature_store", line.seconds, features)
+    silver_loans = every_silver_loan(spark, args.datamart_dir).persist()  # both stores account against it
+    try:
+        with console.step("gold", "label_store") as line:
+            labels = build_label_table(spark, args.datamart_dir, months, definition, silver_loans)
+            line.months = sum(1 for month in labels["months"].values() if month["rows"])
+            line.rows = sum(month["rows"] for month in labels["months"].values())
+            bad = sum(month["bad"] for month in labels["months"].values())
+            line.note = (
+                f"{definition.name}, label rate {bad / line.rows:.1%}"
+                if line.rows
+                else f"{definition.name}, no loan reaches mob {definition.mob} yet"
+            )
+        record.add_table("gold", "label_store", line.seconds, labels)
+        with console.step("gold", "feature_store") as line:
+            features = build_feature_table(spark, args.datamart_dir, months, silver_loans)
+            line.months = sum(1 for month in features["months"].values() if month["rows"])
+            line.rows = sum(month["rows"] for month in features["months"].values())
+            held = sum(month["held_back"] for month in features["months"].values())
+            line.note = f"{features['columns']} columns" + (
+                f", {held:,} loans held back -> gold/_held_back" if held else ""
+            )
+        record.add_table("gold", "feature_store", line.seconds, features)
+    finally:
+        silver_loans.unpersist()
     with console.step("gold", "feature_drift") as line:
         drift = build_feature_drift(spark, args.datamart_dir)
         line.months = len(drift["months"])
@@ -450,18 +454,6 @@ def run_layers(
         run_check(spark, args.datamart_dir, record)
 
 
-def disk_full_message(datamart_dir: str) -> str:
-    """The disk filled up mid-run: drop this run's unfinished writes (freeing their space),
-    so every table is as it was before the run, or as this run had finished it."""
-    from utils.platform.partitions import recover_interrupted_writes
-
-    recover_interrupted_writes(datamart_dir)
-    return (
-        f"the disk holding {datamart_dir} is full ({NO_SPACE}); this run's unfinished writes were removed and "
-        "every table is as it was before the run or as the run had finished it: free some space and rerun."
-    )
-
-
 def command_run(args: argparse.Namespace) -> None:
     from utils.platform.class_archive import archive_in_use
     from utils.platform.datamart_lock import datamart_lock
@@ -516,7 +508,14 @@ def command_run(args: argparse.Namespace) -> None:
         except Exception as error:
             if not is_disk_full(error):
                 raise
-            raise UserError(disk_full_message(args.datamart_dir)) from None
+            # Drop this run's unfinished writes (freeing their space): every table is as it
+            # was before the run, or as the run had finished it.
+            recover_interrupted_writes(args.datamart_dir)
+            raise UserError(
+                f"the disk holding {args.datamart_dir} is full ({NO_SPACE}); this run's unfinished writes were "
+                "removed and every table is as it was before the run or as the run had finished it: "
+                "free some space and rerun."
+            ) from None
         record.finish("succeeded")
         path = record.write(args.datamart_dir)
     for line in summary(record):

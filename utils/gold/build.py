@@ -66,18 +66,19 @@ def loan_history(spark: SparkSession, datamart_dir: str, months: list[date]) -> 
 
 def every_silver_loan(spark: SparkSession, datamart_dir: str) -> DataFrame:
     """One row per loan over every silver month (utils/gold/reconciliation.py): later snapshots
-    find a loan whose first one never reached silver."""
+    find a loan whose first one never reached silver. Built once per gold run and given to
+    both stores' accounting."""
     path = silver_table_path(datamart_dir, LOAN_DAILY)
     snapshots = read_months(spark, path, months_present(path))
     return loans_in_silver(snapshots.select("loan_id", "Customer_ID", "loan_start_date", "snapshot_date", "mob"))
 
 
 def account_for_loans(
-    spark: SparkSession, datamart_dir: str, months: list[date], store_name: str, stored: DataFrame, label_mob: int
+    datamart_dir: str, months: list[date], loans: DataFrame, store_name: str, stored: DataFrame, label_mob: int
 ) -> dict[date, dict]:
     """Per month: loans expected in the store = stored rows + held back; held-back loans are
-    written to gold/_held_back/<store>. An unexplained difference fails the run, naming the loans."""
-    loans = every_silver_loan(spark, datamart_dir)
+    written to gold/_held_back/<store>. An unexplained difference fails the run, naming the loans.
+    `loans` is every_silver_loan's summary."""
     accounted = account(loans, stored.select("loan_id", "snapshot_date"), store_name, label_mob)
     accounted = accounted.where(F.col("snapshot_date").isin(months)).persist()
     try:
@@ -135,7 +136,9 @@ def require_one_label_definition(
         )
 
 
-def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date], definition: LabelDefinition) -> dict:
+def build_label_table(
+    spark: SparkSession, datamart_dir: str, months: list[date], definition: LabelDefinition, silver_loans: DataFrame
+) -> dict:
     require_one_label_definition(spark, datamart_dir, months, definition)
     loans = loan_history(spark, datamart_dir, months)
     labels = build_labels(loans, definition).persist()
@@ -150,7 +153,7 @@ def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date]
             )
             .collect()
         }
-        accounted = account_for_loans(spark, datamart_dir, months, LABEL_STORE, labels, definition.mob)
+        accounted = account_for_loans(datamart_dir, months, silver_loans, LABEL_STORE, labels, definition.mob)
         write_months(labels, label_store_path(datamart_dir), months, set(per_month))
     finally:
         labels.unpersist()
@@ -163,7 +166,7 @@ def build_label_table(spark: SparkSession, datamart_dir: str, months: list[date]
     }
 
 
-def build_feature_table(spark: SparkSession, datamart_dir: str, months: list[date]) -> dict:
+def build_feature_table(spark: SparkSession, datamart_dir: str, months: list[date], silver_loans: DataFrame) -> dict:
     loans = loan_history(spark, datamart_dir, months)
     inputs = []
     for source in (ATTRIBUTES, FINANCIALS, CLICKSTREAM):
@@ -172,7 +175,7 @@ def build_feature_table(spark: SparkSession, datamart_dir: str, months: list[dat
     features = build_feature_store(loans, *inputs).persist()
     try:
         per_month = {row["snapshot_date"]: row["count"] for row in features.groupBy("snapshot_date").count().collect()}
-        accounted = account_for_loans(spark, datamart_dir, months, FEATURE_STORE, features, 0)
+        accounted = account_for_loans(datamart_dir, months, silver_loans, FEATURE_STORE, features, 0)
         write_months(features, feature_store_path(datamart_dir), months, set(per_month))
         write_dictionary(datamart_dir, features)
     finally:

@@ -204,7 +204,7 @@ def months_on_book_from_dates() -> Rule:
         Stage.TYPED,
         "unreadable installment_num: the months from loan_start_date to snapshot_date stand in",
         lambda value: value.isNull() & F.col("loan_start_date").isNotNull(),
-        repair=lambda _: calendar_months(F.col("snapshot_date"), F.col("loan_start_date")),
+        repair=lambda _: months_since_start(),
     )
 
 
