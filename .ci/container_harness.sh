@@ -9,7 +9,7 @@
 #   .ci/container_harness.sh check     exit 0 when podman, runc and debootstrap are present (and
 #                                      we are root), else print what is missing and exit 1
 #
-# Why each piece (see /work/shared/CONTAINERS.md, where the recipe was proven):
+# Why each piece (the recipe was proven end to end on a machine of this kind, 2026-11-22):
 # - engine settings: crun fails here on setrlimit and hybrid cgroups; runc + cgroupfs works.
 # - stand-in base: no container registry is reachable, so `python:3.11-slim` (Debian bookworm
 #   with Python 3.11, as the official image is) is made locally with debootstrap and tagged
