@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from utils.platform import console, storage
@@ -214,17 +215,35 @@ def ensure_source_data(data_dir: str) -> None:
 # ---- run -------------------------------------------------------------------------------------
 
 
+@contextmanager
+def table_step(spark, record: RunRecord, layer: str, table: str):
+    """One table's step: its console line, and its Spark jobs in a group of their own."""
+    from utils.platform.spark_jobs import group_name, jobs_in_group
+
+    with console.step(layer, table) as line, jobs_in_group(spark, group_name(record.run_id, f"{layer}/{table}")):
+        yield line
+
+
+def record_table(spark, record: RunRecord, layer: str, table: str, seconds: float, details: dict) -> None:
+    """The table's counts in the run record, with the number of Spark jobs its step ran."""
+    from utils.platform.spark_jobs import group_name, jobs_run
+
+    jobs = jobs_run(spark, group_name(record.run_id, f"{layer}/{table}"))
+    record.add_table(layer, table, seconds, {"spark_jobs": jobs, **details})
+
+
 def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | None) -> list[date]:
     """Each file is read once, into a staging folder. The run's months are known when all four
     are read; only then does bronze change (and on a --start or --end outside the data, it does not)."""
     from utils.bronze.ingest import load_source, publish_bronze, stage_bronze
+    from utils.platform.spark_jobs import group_name, jobs_in_group
     from utils.tables import bronze_rejects_path, bronze_table_path
 
     ingested_at = datetime.now(UTC).replace(microsecond=0)
     tagged, staged, seconds = {}, {}, {}
     try:
         for source in SOURCES:
-            with console.step("bronze", source.stem) as line:
+            with table_step(spark, record, "bronze", source.stem) as line:
                 tagged[source] = load_source(spark, source_path(args.data_dir, source), source, ingested_at)
                 staged[source] = stage_bronze(
                     spark, tagged[source], source, bronze_table_path(args.datamart_dir, source), start, end
@@ -244,15 +263,18 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
         for source in SOURCES:
             started = time.perf_counter()
             one = staged.pop(source)
-            publish_bronze(
-                tagged[source],
-                source,
-                one,
-                bronze_table_path(args.datamart_dir, source),
-                bronze_rejects_path(args.datamart_dir, source),
-                months,
-            )
-            record.add_table(
+            with jobs_in_group(spark, group_name(record.run_id, f"bronze/{source.stem}")):
+                publish_bronze(
+                    tagged[source],
+                    source,
+                    one,
+                    bronze_table_path(args.datamart_dir, source),
+                    bronze_rejects_path(args.datamart_dir, source),
+                    months,
+                )
+            record_table(
+                spark,
+                record,
                 "bronze",
                 source.stem,
                 seconds[source] + time.perf_counter() - started,
@@ -294,7 +316,7 @@ def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
     from utils.silver.build import build_silver_table
 
     for source in SOURCES:
-        with console.step("silver", source.silver_table) as line:
+        with table_step(spark, record, "silver", source.silver_table) as line:
             counts = build_silver_table(spark, args.datamart_dir, source, months)
             line.months = sum(1 for month in counts.values() if month["rows_out"])
             line.rows = sum(month["rows_out"] for month in counts.values())
@@ -305,7 +327,7 @@ def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
                 for part in (f"{nulled:,} values cleaned" if nulled else "", f"{held:,} quarantined" if held else "")
                 if part
             )
-        record.add_table("silver", source.silver_table, line.seconds, {"months": counts})
+        record_table(spark, record, "silver", source.silver_table, line.seconds, {"months": counts})
 
 
 def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
@@ -316,7 +338,7 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
     definition = LabelDefinition(dpd=args.label_dpd, mob=args.label_mob)
     silver_loans = every_silver_loan(spark, args.datamart_dir).persist()  # both stores account against it
     try:
-        with console.step("gold", "label_store") as line:
+        with table_step(spark, record, "gold", "label_store") as line:
             labels = build_label_table(spark, args.datamart_dir, months, definition, silver_loans)
             line.months = sum(1 for month in labels["months"].values() if month["rows"])
             line.rows = sum(month["rows"] for month in labels["months"].values())
@@ -326,8 +348,8 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
                 if line.rows
                 else f"{definition.name}, no loan reaches mob {definition.mob} yet"
             )
-        record.add_table("gold", "label_store", line.seconds, labels)
-        with console.step("gold", "feature_store") as line:
+        record_table(spark, record, "gold", "label_store", line.seconds, labels)
+        with table_step(spark, record, "gold", "feature_store") as line:
             features = build_feature_table(spark, args.datamart_dir, months, silver_loans)
             line.months = sum(1 for month in features["months"].values() if month["rows"])
             line.rows = sum(month["rows"] for month in features["months"].values())
@@ -335,10 +357,10 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
             line.note = f"{features['columns']} columns" + (
                 f", {held:,} loans held back -> gold/_held_back" if held else ""
             )
-        record.add_table("gold", "feature_store", line.seconds, features)
+        record_table(spark, record, "gold", "feature_store", line.seconds, features)
     finally:
         silver_loans.unpersist()
-    with console.step("gold", "feature_drift") as line:
+    with table_step(spark, record, "gold", "feature_drift") as line:
         drift = build_feature_drift(spark, args.datamart_dir)
         line.months = len(drift["months"])
         line.rows = sum(month["rows"] for month in drift["months"].values())
@@ -347,19 +369,23 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
             if drift.get("reference_start")
             else ""
         )
-    record.add_table("gold", "feature_drift", line.seconds, drift)
+    record_table(spark, record, "gold", "feature_drift", line.seconds, drift)
 
 
 def run_check(spark, datamart_dir: str, record: RunRecord) -> None:
     from utils.checks.sanity_classifier import run_sanity_check
+    from utils.platform.spark_jobs import group_name, jobs_in_group, jobs_run
 
     started = time.perf_counter()
-    result = run_sanity_check(spark, datamart_dir)
+    group = group_name(record.run_id, "sanity_check")
+    with jobs_in_group(spark, group):
+        result = run_sanity_check(spark, datamart_dir)
     console.say()
     console.say(result["text"])
     console.say()
     record.content["sanity_check"] = {key: value for key, value in result.items() if key != "text"}
     record.content["sanity_check"]["seconds"] = round(time.perf_counter() - started, 3)
+    record.content["sanity_check"]["spark_jobs"] = jobs_run(spark, group)
 
 
 def command_check(args: argparse.Namespace) -> None:

@@ -7,6 +7,10 @@
 Scenarios, each run in a fresh process as a user runs it:
   full       every layer over all 24 months into an empty datamart
   new_month  the last month alone (--start M --end M) into a datamart built up to the month before
+  warm       a second full run in the same Python process as a first (benchmarks/warm_runs.py),
+             as a notebook or the test suite runs it; the second run's seconds are reported
+  floor      benchmarks/floor.py, a bare PySpark script of the same input/output shape, run in
+             every invocation: each scenario's median is also given as a ratio to it
 Sizes are multiples of the default 12,500 customers (24 months). Data is generated once per
 size under the work folder and reused. Peak memory is the largest sum of proportional set sizes
 over the run's process tree (Python driver plus the Spark JVM), sampled every 100 ms.
@@ -33,6 +37,8 @@ import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "main.py"
+FLOOR = REPO / "benchmarks" / "floor.py"
+WARM_RUNS = REPO / "benchmarks" / "warm_runs.py"
 DEFAULT_CUSTOMERS = 12500
 MONTHS = 24
 FIRST_MONTH = "2023-01-01"
@@ -148,19 +154,22 @@ def measure(scenario: str, data: Path, work: Path, env: dict, repeats: int) -> l
     runs = []
     for attempt in range(1, repeats + 1):
         shutil.rmtree(datamart, ignore_errors=True)
-        if scenario == "full":
+        if scenario == "floor":
+            argv = [sys.executable, str(FLOOR), "--data-dir", str(data), "--out", str(datamart)]
+        elif scenario == "warm":
+            times = work / "warm_seconds.json"
+            argv = [sys.executable, str(WARM_RUNS), "--data-dir", str(data), "--work-dir", str(work)]
+            argv += ["--runs", "2", "--out", str(times)]
+        elif scenario == "full":
             argv = main_argv(data, datamart)
         else:
             shutil.copytree(base, datamart)
             argv = main_argv(data, datamart, "--start", LAST_MONTH, "--end", LAST_MONTH)
         seconds, peak = run_measured(argv, env)
-        runs.append(
-            {
-                "wall_seconds": round(seconds, 2),
-                "peak_memory_mb": round(peak / 2**20),
-                "steps": table_seconds(latest_record(datamart)),
-            }
-        )
+        if scenario == "warm":
+            seconds = json.loads(times.read_text())[-1]
+        steps = {} if scenario == "floor" else table_seconds(latest_record(datamart))
+        runs.append({"wall_seconds": round(seconds, 2), "peak_memory_mb": round(peak / 2**20), "steps": steps})
         print(f"  {scenario:<10} run {attempt}: {seconds:6.1f} s, peak {peak / 2**20:,.0f} MB", flush=True)
     return runs
 
@@ -196,19 +205,22 @@ def markdown(results: dict) -> str:
         f"{info['java']}; load average at start {info['load_average_at_start']}.",
         f"Command: `{results['command']}`",
         "",
-        "| size | scenario | runs | median wall s | min..max s | peak MB | spark start | bronze | silver | gold | sanity check |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| size | scenario | runs | median wall s | x floor | min..max s | peak MB | spark start | bronze | silver | gold | sanity check |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results["results"]:
         layers = layer_totals(row["median_step_seconds"])
         lines.append(
             f"| {row['size']}x ({row['customers']:,} customers) | {row['scenario']} | {row['runs']} "
-            f"| **{row['median_wall_seconds']}** | {row['min_wall_seconds']}..{row['max_wall_seconds']} "
+            f"| **{row['median_wall_seconds']}** | {row['times_floor']:.2f} "
+            f"| {row['min_wall_seconds']}..{row['max_wall_seconds']} "
             f"| {row['median_peak_memory_mb']:,} | {layers.get('spark_start', 0)} | {layers.get('bronze', '-')} "
             f"| {layers.get('silver', '-')} | {layers.get('gold', '-')} | {layers.get('sanity_check', '-')} |"
         )
     lines += ["", "Median seconds per table (from the run records):", ""]
     for row in results["results"]:
+        if not row["median_step_seconds"]:
+            continue
         steps = ", ".join(f"{name} {seconds}" for name, seconds in row["median_step_seconds"].items())
         lines.append(f"- {row['size']}x {row['scenario']}: {steps}")
     return "\n".join(lines) + "\n"
@@ -217,7 +229,9 @@ def markdown(results: dict) -> str:
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1", help="comma-separated multiples of 12,500 customers (default: 1)")
-    parser.add_argument("--scenarios", default="full,new_month", help="comma-separated, of full,new_month")
+    parser.add_argument(
+        "--scenarios", default="full,new_month", help="comma-separated, of full,new_month,warm (the floor always runs)"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="runs per size and scenario (default: 5)")
     parser.add_argument(
         "--work-dir",
@@ -245,15 +259,19 @@ def main(argv: list[str]) -> None:
     results = {"command": " ".join(["python benchmarks/run.py", *argv]), "machine": machine(), "results": []}
     for size in (int(text) for text in args.sizes.split(",")):
         data = generate(size, work)
-        for scenario in args.scenarios.split(","):
+        floor = None
+        for scenario in ["floor", *args.scenarios.split(",")]:
             print(f"{size}x, {scenario}:", flush=True)
             runs = measure(scenario, data, work / f"{size}x-{scenario}", env, args.repeats)
+            summary = summarise(runs)
+            floor = floor or summary["median_wall_seconds"]
             results["results"].append(
                 {
                     "size": size,
                     "customers": size * DEFAULT_CUSTOMERS,
                     "scenario": scenario,
-                    **summarise(runs),
+                    **summary,
+                    "times_floor": round(summary["median_wall_seconds"] / floor, 2),
                     "all_runs": runs,
                 }
             )

@@ -42,6 +42,22 @@ def small_datamart(spark, small_data, tmp_path_factory) -> Path:
     return datamart
 
 
+LABELLED = {"customers": 400, "months": 12, "seed": 7}  # six application months reach a label
+
+
+@pytest.fixture(scope="session")
+def labelled_run(spark, tmp_path_factory) -> tuple[Path, Path]:
+    """Data and datamart of `python main.py` on 400 customers over 12 months: enough labelled
+    months for the sanity check's time split. Built once for the report and notebook tests;
+    never changed: copy the datamart before writing to it."""
+    import main
+
+    root = tmp_path_factory.mktemp("labelled")
+    main.generate_data(str(root / "data"), **LABELLED)
+    assert main.main(["--data-dir", str(root / "data"), "--datamart-dir", str(root / "datamart")]) == 0
+    return root / "data", root / "datamart"
+
+
 def rows(frame, *order):
     """A DataFrame as a sorted list of plain dicts, for exact comparisons in tests."""
     return sorted((row.asDict() for row in frame.collect()), key=lambda row: tuple(str(row[c]) for c in order))

@@ -93,6 +93,17 @@ def test_run_record_times_every_layer_and_table(full_run):
     assert steps <= record["seconds"]
 
 
+def test_run_record_counts_the_spark_jobs_of_every_table(full_run):
+    record = records(full_run)[-1]
+    jobs = {
+        f"{layer}/{name}": table["spark_jobs"]
+        for layer, tables in record["layers"].items()
+        for name, table in tables.items()
+    }
+    assert len(jobs) == 11 and all(isinstance(count, int) and count >= 1 for count in jobs.values()), jobs
+    assert record["sanity_check"]["spark_jobs"] >= 1
+
+
 def test_personal_data_stops_at_bronze(full_run):
     assert {"Name", "SSN"} <= set(pd.read_parquet(full_run / "bronze" / ATTRIBUTES.stem).columns)
     for path in [full_run / "silver" / name for name in SILVER_TABLES] + list(

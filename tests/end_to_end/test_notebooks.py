@@ -1,12 +1,14 @@
 """The notebooks in notebooks/ run top to bottom after `python main.py`, as a user runs them.
 
-One small datamart is built once (400 customers over 12 months: six application months have
-a label, enough for the sanity model's time split) in a project-shaped temporary folder:
-data/, datamart/, notebooks/ and the project's utils/. The notebooks run there without any
+The shared labelled datamart (tests/conftest.py: 400 customers over 12 months, six application
+months with a label, enough for the sanity model's time split) is copied into a project-shaped
+temporary folder:
+data/, datamart/, notebooks/ and the project's utils/ and main.py. The notebooks run there without any
 environment variable, so they must find ../datamart and the data on their own.
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -14,11 +16,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-import main
-
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CUSTOMERS, MONTHS, SEED = 400, 12, 7
 CELL_TIMEOUT_SECONDS = 600
 
 
@@ -46,16 +45,15 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A project folder after `python main.py` on small generated data."""
+def project(labelled_run, tmp_path_factory) -> Path:
+    """A project folder after `python main.py` on small generated data (a copy of the shared one)."""
     folder = tmp_path_factory.mktemp("project")
     (folder / "utils").symlink_to(ROOT / "utils", target_is_directory=True)
+    (folder / "main.py").symlink_to(ROOT / "main.py")  # notebook 02 runs the pipeline in its session
     (folder / "notebooks").mkdir()
-    main.generate_data(str(folder / "data"), customers=CUSTOMERS, months=MONTHS, seed=SEED)
-    code = main.main(
-        ["run", "--data-dir", str(folder / "data"), "--datamart-dir", str(folder / "datamart"), "--master", "local[2]"]
-    )
-    assert code == 0, "python main.py failed on the notebooks' datamart"
+    data, datamart = labelled_run
+    shutil.copytree(data, folder / "data")
+    shutil.copytree(datamart, folder / "datamart")
     return folder
 
 

@@ -1,6 +1,7 @@
 """The run report on a small generated datamart: 10 slides of 16:9, and the numbers on them are the run record's."""
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -8,7 +9,6 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-import main
 from utils.gold.feature_drift import build_feature_drift
 from utils.platform.run_record import _plain
 from utils.report.deck import DECK, NUMBERS, write_report
@@ -19,12 +19,10 @@ SLIDES = 10
 
 
 @pytest.fixture(scope="module")
-def report(spark, tmp_path_factory):
-    """400 customers over 12 months, run through main.py in this process, then the report."""
-    data = tmp_path_factory.mktemp("report_data")
-    main.generate_data(str(data), customers=400, months=12, seed=5)
-    datamart = tmp_path_factory.mktemp("report_datamart")
-    assert main.main(["--data-dir", str(data), "--datamart-dir", str(datamart)]) == 0
+def report(spark, labelled_run, tmp_path_factory):
+    """The report on a copy of the shared labelled datamart (400 customers over 12 months)."""
+    datamart = tmp_path_factory.mktemp("report") / "datamart"
+    shutil.copytree(labelled_run[1], datamart)
     record_path = sorted((datamart / "_runs").glob("*.json"))[-1]
     record = json.loads(record_path.read_text())
     if "feature_drift" not in record["layers"]["gold"]:  # as run_gold records it once it runs the drift job

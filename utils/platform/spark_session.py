@@ -78,6 +78,11 @@ def spark_config(master: str, driver_java_options: Sequence[str] = ()) -> dict[s
         # silver financials about as many with its rule flags); above the default of 100
         # fields Spark turns it off for the plan.
         "spark.sql.codegen.maxFields": "1000",
+        # Warm runs in one session (a notebook, the test suite) reuse compiled query code:
+        # Spark caches generated classes by their source text, 100 by default, and a class's
+        # source names its stage id unless told not to, so no two runs would share one.
+        "spark.sql.codegen.cache.maxEntries": "10000",
+        "spark.sql.codegen.useIdInClassName": "false",
         # A job rewrites exactly the month partitions it produced, never the whole table.
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.parquet.compression.codec": "snappy",
