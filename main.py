@@ -361,7 +361,7 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
     finally:
         silver_loans.unpersist()
     with table_step(spark, record, "gold", "feature_drift") as line:
-        drift = build_feature_drift(spark, args.datamart_dir)
+        drift = build_feature_drift(spark, args.datamart_dir, months)
         line.months = len(drift["months"])
         line.rows = sum(month["rows"] for month in drift["months"].values())
         line.note = (

@@ -5,6 +5,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from utils.gold import feature_drift as drift
 from utils.platform.partitions import write_months
@@ -146,3 +147,63 @@ def test_drift_job_writes_one_row_per_feature_and_month(spark, tmp_path):
     march = summary["months"][MAR]
     assert (march["rows"], march["applications"], march["features_significant"]) == (2, 40, 1)
     assert march["max_psi"] == pytest.approx(psi["Age", str(MAR)], abs=1e-4)
+
+
+def hand_made_store(spark, folder, ages: dict) -> None:
+    rows = [
+        (f"{month}_{index}", "c", float(age), index % 2, month)
+        for month, values in ages.items()
+        for index, age in enumerate(values)
+    ]
+    store = spark.createDataFrame(
+        rows, "loan_id string, Customer_ID string, Age double, spends_high int, snapshot_date date"
+    )
+    write_months(store, str(folder / "gold" / "feature_store"), list(ages), set(ages))
+
+
+def drift_files(folder) -> dict[str, list[str]]:
+    return {
+        p.name: sorted(f.name for f in p.glob("*.parquet"))
+        for p in (folder / "gold" / "feature_drift").glob("snapshot_date=*")
+    }
+
+
+def test_a_rebuilt_month_recomputes_only_its_own_drift_unless_it_is_in_the_reference(spark, tmp_path):
+    ages = {JAN: list(range(20, 60)), FEB: list(range(20, 60)), MAR: list(range(40, 80)), APR: list(range(40, 80))}
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    hand_made_store(spark, incremental, ages)
+    drift.build_feature_drift(spark, str(incremental), reference_months=2)
+    before = drift_files(incremental)
+
+    changed = {**ages, APR: list(range(30, 70))}
+    hand_made_store(spark, incremental, {APR: changed[APR]})
+    summary = drift.build_feature_drift(spark, str(incremental), rebuilt=[APR], reference_months=2)
+    after = drift_files(incremental)
+    assert list(summary["months"]) == [APR]
+    assert {month: files for month, files in after.items() if month != f"snapshot_date={APR}"} == {
+        month: files for month, files in before.items() if month != f"snapshot_date={APR}"
+    }
+    assert after[f"snapshot_date={APR}"] != before[f"snapshot_date={APR}"]
+
+    hand_made_store(spark, full, changed)
+    drift.build_feature_drift(spark, str(full), reference_months=2)
+    ordered = ["snapshot_date", "feature"]
+    assert_frame_equal(
+        pd.read_parquet(incremental / "gold" / "feature_drift").sort_values(ordered).reset_index(drop=True),
+        pd.read_parquet(full / "gold" / "feature_drift").sort_values(ordered).reset_index(drop=True),
+    )
+
+    hand_made_store(spark, incremental, {JAN: list(range(25, 65))})  # a reference month: every month moves
+    summary = drift.build_feature_drift(spark, str(incremental), rebuilt=[JAN], reference_months=2)
+    assert list(summary["months"]) == list(ages)
+
+
+def test_months_to_compute():
+    months = [JAN, FEB, MAR, APR]
+    window = (JAN, FEB)
+    assert drift.months_to_compute(months, [APR], [JAN, FEB], months, window) == [APR]
+    assert drift.months_to_compute(months, [APR], [JAN, FEB], [JAN, FEB], window) == [MAR, APR]  # MAR never computed
+    assert drift.months_to_compute(months, [FEB], [JAN, FEB], months, window) == months  # in the reference
+    assert drift.months_to_compute(months, [APR], [FEB, MAR], months, window) == months  # the window moved
+    assert drift.months_to_compute(months, None, [JAN, FEB], months, window) == months
+    assert drift.months_to_compute(months, [APR], [JAN, FEB], [], None) == months  # no table yet

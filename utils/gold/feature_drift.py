@@ -175,20 +175,43 @@ def summarise(per_month: list[dict], reference_months: list[date], features: int
     }
 
 
-def build_feature_drift(spark: SparkSession, datamart_dir: str, reference_months: int = REFERENCE_MONTHS) -> dict:
-    """Rewrite gold/feature_drift for every month of gold/feature_store; returns the run-record summary.
+def stored_reference(spark: SparkSession, drift_path: str) -> tuple[date, date] | None:
+    """The reference window the drift table was last computed against (None: no table yet)."""
+    if not months_present(drift_path):
+        return None
+    window = spark.read.parquet(drift_path).select("reference_start", "reference_end").distinct().collect()
+    return (window[0]["reference_start"], window[0]["reference_end"]) if len(window) == 1 else None
 
-    The whole table is rebuilt: it is a few thousand rows, and a new early month would move the reference."""
+
+def months_to_compute(
+    store_months: list[date], rebuilt: list[date] | None, reference: list[date], drift_months: list[date], stored
+) -> list[date]:
+    """The months whose drift this run computes. A month's PSI depends on its own rows and the
+    reference only, so a run computes the months it rebuilt and any the table lacks; every
+    month when the reference window moved or one of its months was rebuilt (or `rebuilt` is None)."""
+    if rebuilt is None or stored != (min(reference), max(reference)) or set(reference) & set(rebuilt):
+        return store_months
+    return sorted(month for month in store_months if month in set(rebuilt) or month not in set(drift_months))
+
+
+def build_feature_drift(
+    spark: SparkSession, datamart_dir: str, rebuilt: list[date] | None = None, reference_months: int = REFERENCE_MONTHS
+) -> dict:
+    """Write gold/feature_drift for the months of gold/feature_store that need it (all months
+    without `rebuilt`, see months_to_compute); returns the run-record summary of those months."""
     store_path = feature_store_path(datamart_dir)
     months = months_present(store_path)
     if not months:
         raise UserError(f"{store_path} has no months yet; build the gold layer first (--layers gold).")
     history_start = min(months_present(silver_table_path(datamart_dir, CLICKSTREAM)), default=months[0])
     reference = reference_window(months, history_start, reference_months)
-    store = read_months(spark, store_path, months)
+    path = feature_drift_path(datamart_dir)
+    computed = months_to_compute(months, rebuilt, reference, months_present(path), stored_reference(spark, path))
+    store = read_months(spark, store_path, sorted(set(reference) | set(computed)))
     features = feature_names(store)
     values = store.select("snapshot_date", *[F.col(name).cast("double").alias(name) for name in features]).toPandas()
     drift = feature_drift(values, reference, features)
+    drift = drift[drift["snapshot_date"].isin(computed)]
     per_month = [
         {
             "snapshot_date": month,
@@ -200,7 +223,6 @@ def build_feature_drift(spark: SparkSession, datamart_dir: str, reference_months
         }
         for month, rows in drift.groupby("snapshot_date")
     ]
-    path = feature_drift_path(datamart_dir)
     stale = set(months_present(path)) - set(months)  # months no longer in the feature store
-    write_months(spark.createDataFrame(drift, DRIFT_SCHEMA), path, sorted(set(months) | stale), set(months))
+    write_months(spark.createDataFrame(drift, DRIFT_SCHEMA), path, sorted(set(computed) | stale), set(computed))
     return summarise(per_month, reference, len(features))
