@@ -8,6 +8,11 @@
 #                                      CONTAINERS_CONF path to export (last line of stdout)
 #   .ci/container_harness.sh check     exit 0 when podman, runc and debootstrap are present (and
 #                                      we are root), else print what is missing and exit 1
+#   .ci/container_harness.sh warm      prepare, then build the project's image once so its slow
+#                                      layers (the JDK, pip install) are in podman's layer cache;
+#                                      .ci/run starts it in the background while the tests run
+# prepare and warm hold a lock on the cache folder, so the test's prepare waits for a warm
+# started before it, and its own build then takes those layers from the cache.
 #
 # Why each piece (the recipe was proven end to end on a machine of this kind, 2026-11-22):
 # - engine settings: crun fails here on setrlimit and hybrid cgroups; runc + cgroupfs works.
@@ -29,6 +34,11 @@ ROOTFS_TAR="${CACHE_DIR}/bookworm-python3.11-rootfs.tar"
 DEBIAN_MIRROR="${DATAMART_CI_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 CA_DIR="/usr/local/share/ca-certificates"
 CONF="${CACHE_DIR}/containers.conf"
+LOCK="${CACHE_DIR}/harness.lock"
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+# The build arguments of tests/end_to_end/test_container.py (HOST_UID = HOST_GID = 1234), so
+# that every layer but the code's matches the test's build.
+TEST_BUILD_ARGS=(--build-arg HOST_UID=1234 --build-arg HOST_GID=1234)
 
 log() { echo "[container-harness] $*" >&2; }
 
@@ -110,18 +120,40 @@ EOF
     rm -rf "$context"
 }
 
+warm_image_cache() {
+    log "building the project's image once, to fill the layer cache"
+    BUILDAH_FORMAT=docker podman build --quiet "${TEST_BUILD_ARGS[@]}" \
+        -t localhost/datamart-ci/loan-default-datamart:warm -f "$REPO/Dockerfile" "$REPO" >/dev/null
+}
+
+locked() {
+    # Run this script's $1 under the cache folder's lock. -o: podman's own children (which
+    # may outlive a build) do not inherit the lock.
+    mkdir -p "$CACHE_DIR"
+    exec flock -o "$LOCK" bash "$0" "$1"
+}
+
 case "${1:-}" in
     check)
         check
         ;;
-    prepare)
+    prepare | warm)
         check >&2 || exit 1
+        locked "_$1"
+        ;;
+    _prepare)
         write_conf
         ensure_base_image
         echo "$CONF"
         ;;
+    _warm)
+        write_conf
+        ensure_base_image
+        warm_image_cache
+        log "image layers cached"
+        ;;
     *)
-        echo "usage: $0 prepare|check" >&2
+        echo "usage: $0 prepare|check|warm" >&2
         exit 2
         ;;
 esac

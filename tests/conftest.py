@@ -61,3 +61,9 @@ def labelled_run(spark, tmp_path_factory) -> tuple[Path, Path]:
 def rows(frame, *order):
     """A DataFrame as a sorted list of plain dicts, for exact comparisons in tests."""
     return sorted((row.asDict() for row in frame.collect()), key=lambda row: tuple(str(row[c]) for c in order))
+
+
+def pytest_collection_modifyitems(items):
+    """The container test runs last: .ci/run builds its image's slow layers in the background
+    meanwhile (.ci/container_harness.sh warm), so by then they are usually ready."""
+    items.sort(key=lambda item: item.path.name == "test_container.py")
