@@ -218,7 +218,7 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
     """Each file is read once, into a staging folder. The run's months are known when all four
     are read; only then does bronze change (and on a --start or --end outside the data, it does not)."""
     from utils.bronze.ingest import load_source, publish_bronze, stage_bronze
-    from utils.tables import bronze_rejects_path, bronze_table_path
+    from utils.tables import bronze_table_path
 
     ingested_at = datetime.now(UTC).replace(microsecond=0)
     tagged, staged, seconds = {}, {}, {}
@@ -244,14 +244,9 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
         for source in SOURCES:
             started = time.perf_counter()
             one = staged.pop(source)
-            publish_bronze(
-                tagged[source],
-                source,
-                one,
-                bronze_table_path(args.datamart_dir, source),
-                bronze_rejects_path(args.datamart_dir, source),
-                months,
-            )
+            published = publish_bronze(spark, tagged[source], source, one, args.datamart_dir, months, ingested_at)
+            if published.revisions:
+                console.say(f"  revised: {revision_line(source.stem, published.revisions)}")
             record.add_table(
                 "bronze",
                 source.stem,
@@ -259,12 +254,23 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
                 {
                     "months": {month: {"rows": one.rows_per_month.get(month, 0)} for month in months},
                     "rows_rejected": one.rejected,
+                    "unchanged_months": published.unchanged,
+                    "revisions": published.revisions,
                 },
             )
     finally:
         for unpublished in staged.values():  # a run that stopped before publishing leaves bronze as it was
             storage.delete(unpublished.staged)
     return months
+
+
+def revision_line(stem: str, revisions: dict[date, dict[str, int]]) -> str:
+    """`features_financials 2023-03-01 (2 changed, 1 removed); old rows kept in bronze/_history/...`."""
+    months = ", ".join(
+        f"{month} ({', '.join(f'{count:,} {kind}' for kind, count in counts.items() if count)})"
+        for month, counts in revisions.items()
+    )
+    return f"{stem} {months}; the replaced rows are kept in bronze/_history/{stem}"
 
 
 def months_missing_from_sources(counts: dict, months: list[date]) -> list[str]:

@@ -23,10 +23,8 @@ from utils.silver.rule_engine import (
     hit_counts_by_month,
 )
 from utils.silver.value_parsers import loan_type_counts, loan_type_list
-from utils.sources.registry import FINANCIALS, LOAN_DAILY, Source
+from utils.sources.registry import FINANCIALS, LOAN_DAILY, PERSONAL_DATA, Source
 from utils.tables import bronze_table_path, quarantine_table_path, silver_table_path
-
-PERSONAL_DATA = ("Name", "SSN")  # stops at bronze
 
 
 def add_financials_columns(financials: DataFrame) -> DataFrame:
