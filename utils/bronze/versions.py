@@ -2,8 +2,10 @@
 
 A month of bronze is one ingestion's rows. When a run brings different rows for a month
 bronze holds, the rows it replaces move to `bronze/_history/<stem>/ingested_at=<time>/`
-(without personal data, with `_replaced_at`); identical rows leave the month untouched,
-so reruns keep the datamart and its history as they were. The version of a month valid at
+with `_replaced_at`; identical rows leave the month untouched, so reruns keep the datamart
+and its history as they were. The history keeps no personal data: Name and SSN give way to
+`_personal_data_variant`, which only tells rows sharing a key and month apart, as silver's
+duplicate-key rules need. The version of a month valid at
 an instant X is the one with `_ingested_at <= X < _replaced_at` (history) or
 `_ingested_at <= X` (the current table).
 """
@@ -12,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from utils.platform import storage
@@ -22,6 +24,7 @@ from utils.tables import VERSION_PREFIX, bronze_history_path, bronze_table_path,
 
 REPLACED_AT = "_replaced_at"
 INGESTED_AT = "_ingested_at"
+PERSONAL_VARIANT = "_personal_data_variant"
 
 
 def content_columns(source: Source) -> list[str]:
@@ -30,9 +33,46 @@ def content_columns(source: Source) -> list[str]:
     return [column for column in source.columns if column != "snapshot_date"] + ["_snapshot_date_raw"]
 
 
+def personal_columns(source: Source) -> list[str]:
+    return [column for column in source.columns if column in PERSONAL_DATA]
+
+
+def version_columns(source: Source) -> list[str]:
+    """The content a stored copy keeps, current or superseded: personal data as its variant."""
+    kept = [column for column in content_columns(source) if column not in PERSONAL_DATA]
+    return kept + [PERSONAL_VARIANT] if personal_columns(source) else kept
+
+
+def without_personal_data(frame: DataFrame, source: Source) -> DataFrame:
+    """Name and SSN replaced by the rank of their values among the rows sharing the key and
+    month (1 when they all agree): no value is kept, but silver can still tell copies of one
+    row from conflicting rows (utils/silver/quality_rules.py, duplicate_key_conflicting)."""
+    personal = personal_columns(source)
+    if not personal:
+        return frame
+    same_key = Window.partitionBy("snapshot_date", *source.key).orderBy(*[F.col(c).asc_nulls_first() for c in personal])
+    return frame.withColumn(PERSONAL_VARIANT, F.dense_rank().over(same_key)).drop(*personal)
+
+
+def with_personal_placeholders(frame: DataFrame, source: Source) -> DataFrame:
+    """Bronze's layout again for silver's rules: the variant as Name, SSN empty. Silver drops both."""
+    personal = personal_columns(source)
+    if not personal:
+        return frame
+    placeholders = {column: F.lit(None).cast("string") for column in personal}
+    placeholders[personal[0]] = F.col(PERSONAL_VARIANT).cast("string")
+    return frame.withColumns(placeholders).drop(PERSONAL_VARIANT)
+
+
 def row_hash(columns: list[str]) -> Column:
     """A 64-bit hash of a row's values; a null hashes differently from any text."""
-    return F.xxhash64(*[part for column in columns for part in (F.col(column).isNull(), F.coalesce(column, F.lit("")))])
+    return F.xxhash64(
+        *[
+            part
+            for column in columns
+            for part in (F.col(column).isNull(), F.coalesce(F.col(column).cast("string"), F.lit("")))
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -106,10 +146,8 @@ def keep_replaced_months(
     ingestions = sorted({version.ingested_at for version in months.values()})
     for ingested_at in ingestions:
         its_months = sorted(month for month, version in months.items() if version.ingested_at == ingested_at)
-        rows = (
-            current.where(F.col("snapshot_date").isin(its_months))
-            .drop(*PERSONAL_DATA)
-            .withColumn(REPLACED_AT, F.lit(replaced_at).cast("timestamp"))
+        rows = without_personal_data(current.where(F.col("snapshot_date").isin(its_months)), source).withColumn(
+            REPLACED_AT, F.lit(replaced_at).cast("timestamp")
         )
         write_months(rows, bronze_version_path(datamart_dir, source, ingested_at), its_months, set(its_months))
 
@@ -128,10 +166,18 @@ def stored_copies(spark: SparkSession, datamart_dir: str, source: Source) -> Cop
     """Every stored copy of every month of a source: the history tables and the current one."""
     found: Copies = {}
     for path in [*ingestions_in_history(datamart_dir, source), bronze_table_path(datamart_dir, source)]:
-        frame = read_months(spark, path, months_present(path))
-        for month, version in (month_versions(frame, content_columns(source)) if frame is not None else {}).items():
+        frame = stored_rows(spark, path, source, months_present(path))
+        for month, version in (month_versions(frame, version_columns(source)) if frame is not None else {}).items():
             found.setdefault(month, []).append((path, version))
     return found
+
+
+def stored_rows(spark: SparkSession, path: str, source: Source, months: list[date]) -> DataFrame | None:
+    """A copy's rows in the layout every copy shares: the current table's personal data as its variant."""
+    frame = read_months(spark, path, months)
+    if frame is None or REPLACED_AT in frame.columns:
+        return frame
+    return without_personal_data(frame, source)
 
 
 def first_ingestion(copies: list[Copies]) -> datetime | None:
@@ -152,14 +198,15 @@ def valid_at(kept: list[tuple[str, MonthVersion]], instant: datetime) -> tuple[s
 def bronze_as_known_at(
     spark: SparkSession, source: Source, copies: Copies, instant: datetime
 ) -> tuple[DataFrame | None, dict[date, MonthVersion]]:
-    """The source's bronze rows as they were at the instant (without personal data), and the
-    version used per month. A month with no copy valid then did not exist yet."""
+    """The source's bronze rows as they were at the instant (personal data as placeholders),
+    and the version used per month. A month with no copy valid then did not exist yet."""
     chosen = {month: one for month, kept in sorted(copies.items()) if (one := valid_at(kept, instant))}
     frames = [
-        read_months(spark, path, [month for month, (used, _) in chosen.items() if used == path]).drop(
-            *PERSONAL_DATA, REPLACED_AT
+        stored_rows(spark, path, source, [month for month, (used, _) in chosen.items() if used == path]).drop(
+            REPLACED_AT
         )
         for path in sorted({path for path, _ in chosen.values()})
     ]
     versions = {month: replace(version, replaced_at=None) for month, (_, version) in chosen.items()}
-    return (reduce(DataFrame.unionByName, frames) if frames else None), versions
+    bronze = with_personal_placeholders(reduce(DataFrame.unionByName, frames), source) if frames else None
+    return bronze, versions
