@@ -229,14 +229,17 @@ def differences(old: pa.Table, new: pa.Table, limit: int = 5) -> list[str]:
     return lines
 
 
+def version_text(version: dict | None) -> str:
+    return f"the version ingested at {version['ingested_at']}" if version else "no version"
+
+
 def version_differences(recorded: dict, rebuilt: dict) -> list[str]:
     """Source months whose bronze version is not the one the manifest names (history removed?)."""
     return [
-        f"bronze/{stem} {month}: the manifest used {recorded[stem].get(month, 'nothing')}, "
-        f"the rebuild found {rebuilt[stem].get(month, 'nothing')}"
+        f"bronze/{stem} {month}: the manifest used {version_text(was)}, the rebuild found {version_text(now)}"
         for stem in sorted(recorded.keys() | rebuilt.keys())
         for month in sorted(recorded.get(stem, {}).keys() | rebuilt.get(stem, {}).keys())
-        if recorded.get(stem, {}).get(month) != rebuilt.get(stem, {}).get(month)
+        if (was := recorded.get(stem, {}).get(month)) != (now := rebuilt.get(stem, {}).get(month))
     ]
 
 
