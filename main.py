@@ -413,7 +413,7 @@ def command_check(args: argparse.Namespace) -> None:
     from utils.platform.spark_session import start_spark
 
     if args.training_set:  # a frozen set's check is not the datamart's: no run record
-        result = run_sanity_check(start_spark(args.master), "", frozen=args.training_set)
+        result = run_sanity_check(None, "", frozen=args.training_set)  # pandas only: no Spark
         console.say(result["text"])
         return
     args.datamart_dir = storage.absolute(args.datamart_dir)

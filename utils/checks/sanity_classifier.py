@@ -250,7 +250,7 @@ def skipped(message: str) -> dict:
     }
 
 
-def run_sanity_check(spark: SparkSession, datamart_dir: str, frozen: str | None = None) -> dict:
+def run_sanity_check(spark: SparkSession | None, datamart_dir: str, frozen: str | None = None) -> dict:
     """Train, test and out-of-time AUC / Gini plus the leakage audit, as a JSON-ready dict; on
     the live gold stores, or on a frozen training set (utils/checks/training_set.py)."""
     if frozen:
