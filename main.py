@@ -5,6 +5,8 @@
     python main.py generate-data        write the synthetic source CSVs
     python main.py check                the sanity classifier and leakage audit on the gold stores
     python main.py report               the slide deck and figures under reports/
+    python main.py training-set --out training_sets/march
+                                        a frozen training set, rebuildable and verifiable later
 
 This file is the command line and the orchestration; the work lives in utils/.
 """
@@ -33,7 +35,7 @@ from utils.sources.registry import SOURCES
 LAYERS = ("bronze", "silver", "gold")
 DEFAULT_DATA_DIR = "data"
 DEFAULT_DATAMART_DIR = "datamart"
-COMMANDS = ("run", "generate-data", "check", "report")
+COMMANDS = ("run", "generate-data", "check", "report", "training-set")
 
 
 # ---- command line ------------------------------------------------------------------------
@@ -45,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the loan-default datamart (bronze, silver, gold) from four monthly CSV extracts. "
         "Without a command, `run` is meant.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{run,generate-data,check,report}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,generate-data,check,report,training-set}")
 
     run = commands.add_parser(
         "run",
@@ -93,6 +95,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="the datamart to check (default: datamart/, or $DATAMART_DIR)",
     )
     check.add_argument(
+        "--master",
+        default=os.environ.get("SPARK_MASTER", "local[*]"),
+        help="Spark master URL (default: local[*], or $SPARK_MASTER)",
+    )
+    check.add_argument(
+        "--training-set",
+        metavar="DIR",
+        help="check a frozen training set (from `training-set --out DIR`) instead of the gold stores; "
+        "no run record is written",
+    )
+
+    frozen = commands.add_parser(
+        "training-set",
+        help="write a frozen training set, or verify one",
+        description="Write the labelled loans with their label and every feature-store column, as known at an "
+        "instant, to a folder with a manifest; or rebuild one from its manifest and compare.",
+    )
+    frozen.add_argument(
+        "--datamart-dir",
+        default=os.environ.get("DATAMART_DIR", DEFAULT_DATAMART_DIR),
+        help="the datamart whose bronze versions are used (default: datamart/, or $DATAMART_DIR); only read",
+    )
+    frozen.add_argument("--out", metavar="DIR", help="a new, local folder to write the training set to")
+    frozen.add_argument(
+        "--as-known-at",
+        metavar="YYYY-MM-DDTHH:MM:SSZ",
+        help="build from the bronze versions current at this UTC instant (default: now)",
+    )
+    frozen.add_argument(
+        "--verify",
+        metavar="DIR",
+        help="rebuild DIR's training set from its manifest: exit 0 when the hash matches, else 1 and what differs",
+    )
+    frozen.add_argument("--label-dpd", type=int, default=30, help="days past due that make a loan bad (default: 30)")
+    frozen.add_argument(
+        "--label-mob", type=int, default=6, help="months on book at which the label is observed (default: 6)"
+    )
+    frozen.add_argument(
         "--master",
         default=os.environ.get("SPARK_MASTER", "local[*]"),
         help="Spark master URL (default: local[*], or $SPARK_MASTER)",
@@ -237,7 +277,7 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
     are read; only then does bronze change (and on a --start or --end outside the data, it does not)."""
     from utils.bronze.ingest import load_source, publish_bronze, stage_bronze
     from utils.platform.spark_jobs import group_name, jobs_in_group
-    from utils.tables import bronze_rejects_path, bronze_table_path
+    from utils.tables import bronze_table_path
 
     ingested_at = datetime.now(UTC).replace(microsecond=0)
     tagged, staged, seconds = {}, {}, {}
@@ -264,14 +304,9 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
             started = time.perf_counter()
             one = staged.pop(source)
             with jobs_in_group(spark, group_name(record.run_id, f"bronze/{source.stem}")):
-                publish_bronze(
-                    tagged[source],
-                    source,
-                    one,
-                    bronze_table_path(args.datamart_dir, source),
-                    bronze_rejects_path(args.datamart_dir, source),
-                    months,
-                )
+                published = publish_bronze(spark, tagged[source], source, one, args.datamart_dir, months, ingested_at)
+            if published.revisions:
+                console.say(f"  revised: {revision_line(source.stem, published.revisions)}")
             record_table(
                 spark,
                 record,
@@ -281,12 +316,23 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
                 {
                     "months": {month: {"rows": one.rows_per_month.get(month, 0)} for month in months},
                     "rows_rejected": one.rejected,
+                    "unchanged_months": published.unchanged,
+                    "revisions": published.revisions,
                 },
             )
     finally:
         for unpublished in staged.values():  # a run that stopped before publishing leaves bronze as it was
             storage.delete(unpublished.staged)
     return months
+
+
+def revision_line(stem: str, revisions: dict[date, dict[str, int]]) -> str:
+    """`features_financials 2023-03-01 (2 changed, 1 removed); old rows kept in bronze/_history/...`."""
+    months = ", ".join(
+        f"{month} ({', '.join(f'{count:,} {kind}' for kind, count in counts.items() if count)})"
+        for month, counts in revisions.items()
+    )
+    return f"{stem} {months}; the replaced rows are kept in bronze/_history/{stem}"
 
 
 def months_missing_from_sources(counts: dict, months: list[date]) -> list[str]:
@@ -389,8 +435,13 @@ def run_check(spark, datamart_dir: str, record: RunRecord) -> None:
 
 
 def command_check(args: argparse.Namespace) -> None:
+    from utils.checks.sanity_classifier import run_sanity_check
     from utils.platform.spark_session import start_spark
 
+    if args.training_set:  # a frozen set's check is not the datamart's: no run record
+        result = run_sanity_check(None, "", frozen=args.training_set)  # pandas only: no Spark
+        console.say(result["text"])
+        return
     args.datamart_dir = storage.absolute(args.datamart_dir)
     record = RunRecord("check", {"datamart_dir": args.datamart_dir, "master": args.master})
     spark = start_spark(args.master)
@@ -406,6 +457,62 @@ def command_report(args: argparse.Namespace) -> None:
     datamart_dir = storage.absolute(args.datamart_dir)
     paths = write_report(start_spark(args.master), datamart_dir, args.out)
     console.say(f"Wrote {os.path.join(args.out, DECK)} and {len(paths) - 1} more files to {args.out}/.")
+
+
+def check_training_set_flags(args: argparse.Namespace) -> None:
+    if args.verify and (args.out or args.as_known_at):
+        raise UserError(
+            "--verify rebuilds from the folder's manifest, which fixes the instant and the label; "
+            "give --verify DIR alone, or --out DIR (and --as-known-at) to make a new one."
+        )
+    if not args.verify and not args.out:
+        raise UserError("training-set needs --out DIR to write a training set, or --verify DIR to check one.")
+    if args.label_dpd < 1 or args.label_mob < 1:
+        raise UserError("--label-dpd and --label-mob must be at least 1.")
+    if args.out and os.path.exists(args.out) and os.listdir(args.out):
+        raise UserError(f"--out {args.out} is not empty; a training set is never overwritten, give a new folder.")
+    if args.out and not storage.is_uri(args.datamart_dir):
+        datamart = os.path.abspath(args.datamart_dir)
+        if os.path.commonpath([os.path.abspath(args.out), datamart]) == datamart:
+            raise UserError(f"--out {args.out} is inside the datamart {datamart}; write the training set elsewhere.")
+
+
+def command_training_set(args: argparse.Namespace) -> int:
+    from utils.checks.training_set import (
+        build_training_set,
+        format_instant,
+        manifest_of,
+        parse_instant,
+        verify_training_set,
+        write_training_set,
+    )
+    from utils.gold.label_store import LabelDefinition
+    from utils.platform.spark_session import start_spark
+
+    check_training_set_flags(args)
+    datamart_dir = storage.absolute(args.datamart_dir)
+    now = datetime.now(UTC).replace(microsecond=0)
+    instant = parse_instant("--as-known-at", args.as_known_at) if args.as_known_at else now
+    if instant > now:
+        raise UserError(
+            f"--as-known-at {args.as_known_at} is in the future; later extracts could still change it, give a past instant."
+        )
+    spark = start_spark(args.master)
+    if args.verify:
+        verified, lines = verify_training_set(spark, datamart_dir, args.verify)
+        for line in lines:
+            console.say(line)
+        return 0 if verified else 1
+    definition = LabelDefinition(dpd=args.label_dpd, mob=args.label_mob)
+    training_set = build_training_set(spark, datamart_dir, instant, definition)
+    manifest = manifest_of(training_set, instant, definition, now)
+    write_training_set(args.out, training_set, manifest)
+    rate = f", label rate {manifest['label_rate']:.1%}" if manifest["rows"] else ""
+    console.say(
+        f"Wrote {manifest['rows']:,} labelled loans ({definition.name}{rate}) as known at {format_instant(instant)} "
+        f"to {args.out}/ (content_sha256 {manifest['content_sha256']})."
+    )
+    return 0
 
 
 def summary(record: RunRecord) -> list[str]:
@@ -564,6 +671,8 @@ def main(argv: list[str]) -> int:
             command_check(args)
         elif args.command == "report":
             command_report(args)
+        elif args.command == "training-set":
+            return command_training_set(args)
         else:
             command_run(args)
     except UserError as error:

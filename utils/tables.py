@@ -6,6 +6,7 @@ is never spelt two ways. Names are `<layer>/<table>` as they appear on disk; sid
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from utils.platform import storage
 from utils.sources.registry import SOURCES, Source
@@ -33,6 +34,18 @@ def bronze_rejects_table(source: Source) -> Table:
     return Table("bronze", f"_rejects/{source.stem}", f"rows of {source.file_name} whose snapshot_date is unreadable")
 
 
+def bronze_history_table(source: Source) -> Table:
+    return Table(
+        "bronze",
+        f"_history/{source.stem}",
+        f"superseded months of bronze/{source.stem}, one month-partitioned table per ingestion, without personal data",
+    )
+
+
+VERSION_PREFIX = "ingested_at="
+VERSION_FORMAT = "%Y%m%dT%H%M%SZ"  # a folder name: no colons
+
+
 def silver_table(source: Source) -> Table:
     return Table("silver", source.silver_table, f"{source.file_name} typed, cleaned and without personal data")
 
@@ -51,7 +64,7 @@ LABEL_STORE = Table("gold", "label_store", "one label per loan at the label's mo
 FEATURE_STORE = Table("gold", "feature_store", "one point-in-time feature row per loan application")
 FEATURE_DRIFT = Table("gold", "feature_drift", "population stability of every feature per application month")
 
-# The main tables in pipeline order (side tables of rejects and quarantine not included).
+# The main tables in pipeline order (side tables of rejects, history and quarantine not included).
 TABLES: tuple[Table, ...] = (
     *[bronze_table(source) for source in SOURCES],
     *[silver_table(source) for source in SOURCES],
@@ -67,6 +80,15 @@ def bronze_table_path(datamart_dir: str, source: Source) -> str:
 
 def bronze_rejects_path(datamart_dir: str, source: Source) -> str:
     return bronze_rejects_table(source).path(datamart_dir)
+
+
+def bronze_history_path(datamart_dir: str, source: Source) -> str:
+    return bronze_history_table(source).path(datamart_dir)
+
+
+def bronze_version_path(datamart_dir: str, source: Source, ingested_at: datetime) -> str:
+    """The superseded months of one ingestion: a table of its own, never rewritten by a later one."""
+    return storage.join(bronze_history_path(datamart_dir, source), f"{VERSION_PREFIX}{ingested_at:{VERSION_FORMAT}}")
 
 
 def silver_table_path(datamart_dir: str, source: Source) -> str:

@@ -100,9 +100,10 @@ def test_staging_writes_the_range_and_sees_the_whole_file(spark, tmp_path):
     assert (staged.first_month, staged.last_month, staged.rejected) == (date(2023, 5, 1), date(2023, 7, 1), 2)
     assert months_present(staged.staged) == [date(2023, 6, 1)] and not table.exists()
 
-    publish_bronze(frame, ATTRIBUTES, staged, str(table), str(tmp_path / "rejects"), [date(2023, 6, 1)])
+    publish_bronze(spark, frame, ATTRIBUTES, staged, str(tmp_path), [date(2023, 6, 1)], datetime(2026, 1, 1))
     assert sorted(row["Customer_ID"] for row in spark.read.parquet(str(table)).collect()) == ["B", "B2"]
-    assert sorted(row["Customer_ID"] for row in spark.read.parquet(str(tmp_path / "rejects")).collect()) == ["D", "E"]
+    rejects = tmp_path / "bronze" / "_rejects" / "features_attributes"
+    assert sorted(row["Customer_ID"] for row in spark.read.parquet(str(rejects)).collect()) == ["D", "E"]
     assert not Path(staged.staged).exists()
 
 

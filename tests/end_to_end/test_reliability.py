@@ -30,22 +30,26 @@ TABLES = [
     "gold/label_store",
     "gold/feature_store",
 ]
+# What a revised extract replaced: one month-partitioned table per superseded ingestion.
+HISTORY = [f"bronze/_history/{source.stem}" for source in SOURCES]
 
 
 def partition(path: Path) -> pd.DataFrame:
     """One month partition as a comparable frame; lineage (when and from which file path
-    a row was ingested) is left out, the data itself is compared in full."""
-    frame = pd.read_parquet(path).drop(columns=["_ingested_at", "_source_file"], errors="ignore")
+    a row was ingested, when it was replaced) is left out, the data itself is compared in full."""
+    frame = pd.read_parquet(path).drop(columns=["_ingested_at", "_source_file", "_replaced_at"], errors="ignore")
     frame = frame[sorted(frame.columns)]
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
 def partitions_of(datamart: Path, name: str) -> dict[str, pd.DataFrame]:
-    return {p.name: partition(p) for p in sorted((datamart / name).glob("snapshot_date=*"))}
+    """Month partitions by name; in a history table, `ingested_at=.../snapshot_date=...`."""
+    pattern = "ingested_at=*/snapshot_date=*" if name in HISTORY else "snapshot_date=*"
+    return {str(p.relative_to(datamart / name)): partition(p) for p in sorted((datamart / name).glob(pattern))}
 
 
 def snapshot(datamart: Path) -> dict[str, dict[str, pd.DataFrame]]:
-    return {name: partitions_of(datamart, name) for name in TABLES}
+    return {name: partitions_of(datamart, name) for name in TABLES + HISTORY}
 
 
 def same(left: pd.DataFrame, right: pd.DataFrame) -> bool:
@@ -70,14 +74,17 @@ def changed_sources(small_data: Path, out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def states(small_datamart, small_data, tmp_path_factory):
-    """A datamart built from the original data (before), and what a finished run on changed data gives (after)."""
+    """A datamart built from the original data (before), and what a finished run on changed data
+    gives (after): every month revised, so every bronze month is kept in the history too."""
     root = tmp_path_factory.mktemp("reliability")
     before = small_datamart
     changed = changed_sources(small_data, root / "changed")
     after = root / "after"
     shutil.copytree(before, after)
     assert run_main("--data-dir", changed, "--datamart-dir", after) == 0
-    return root, before, changed, snapshot(before), snapshot(after)
+    states = root, before, changed, snapshot(before), snapshot(after)
+    assert not any(states[3][name] for name in HISTORY) and all(states[4][name] for name in HISTORY)
+    return states
 
 
 def start_run(data: Path, datamart: Path) -> subprocess.Popen:
@@ -107,6 +114,9 @@ def staging_under(datamart: Path, layer: str):
 
 
 KILL_POINTS = {
+    "while keeping replaced bronze months": lambda dm: (
+        lambda: any((dm / "bronze" / "_history").glob(f"*/{partitions.STAGING_PREFIX}*"))
+    ),
     "while writing bronze": lambda dm: staging_under(dm, "bronze"),
     "while writing silver": lambda dm: staging_under(dm, "silver"),
     "while writing gold": lambda dm: staging_under(dm, "gold"),
@@ -134,12 +144,21 @@ def test_a_killed_run_leaves_every_partition_old_or_new_and_the_next_run_complet
             assert same(frame, before[name][month]) or same(frame, after[name][month]), (
                 f"{name} {month} is half written"
             )
+    for name in HISTORY:  # a replaced month is kept whole, or not yet
+        assert set(now[name]) <= set(after[name]), f"{name} gained a month"
+        for month, frame in now[name].items():
+            assert same(frame, after[name][month]), f"{name} {month} is half written"
+    for source in SOURCES:  # and never lost: a bronze month already replaced is in the history
+        current, kept = f"bronze/{source.stem}", f"bronze/_history/{source.stem}"
+        for month, frame in now[current].items():
+            if not same(frame, before[current][month]):
+                assert any(key.endswith(month) for key in now[kept]), f"{current} {month} replaced but not kept"
     # The next run takes over the dead run's lock, cleans up, and ends where a clean run ends.
     assert run_main("--data-dir", changed, "--datamart-dir", datamart) == 0
     out = capsys.readouterr().out
     assert "Taking over a stale lock" in out
     final = snapshot(datamart)
-    for name in TABLES:
+    for name in TABLES + HISTORY:
         assert final[name].keys() == after[name].keys()
         for month in final[name]:
             assert same(final[name][month], after[name][month]), f"{name} {month}"

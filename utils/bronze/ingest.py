@@ -13,10 +13,12 @@ from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from utils.platform.partitions import commit_months, month_counts, stage_months, write_whole
+from utils.bronze.versions import content_columns, keep_replaced_months, month_versions, revision_counts
+from utils.platform.partitions import commit_months, month_counts, read_months, stage_months, write_whole
 from utils.sources.files import may_hold_quoted_fields
 from utils.sources.months import is_first_of_month, parse_source_date
 from utils.sources.registry import Source
+from utils.tables import bronze_rejects_path, bronze_table_path
 
 CORRUPT_RECORD = "_corrupt_record"
 REJECT_REASON = "_reject_reason"
@@ -129,10 +131,53 @@ def stage_bronze(
     )
 
 
+@dataclass(frozen=True)
+class Published:
+    unchanged: list[date]  # months whose new rows equal bronze's: left as they were
+    revisions: dict[date, dict[str, int]]  # months replaced with different rows: keys added, removed, changed
+
+
 def publish_bronze(
-    tagged: DataFrame, source: Source, staged: StagedBronze, table_path: str, rejects_path: str, months: list[date]
-) -> None:
+    spark: SparkSession,
+    tagged: DataFrame,
+    source: Source,
+    staged: StagedBronze,
+    datamart_dir: str,
+    months: list[date],
+    ingested_at: datetime,
+) -> Published:
     """Put the staged months in the table (removing requested months the file no longer has),
-    and replace the file's rejects (the file is read again only when it has any)."""
-    commit_months(staged.staged, table_path, months, set(staged.rows_per_month))
-    write_whole(rejected_rows(tagged, source).coalesce(1) if staged.rejected else None, rejects_path)
+    and replace the file's rejects (the file is read again only when it has any).
+
+    A month whose rows are the ones bronze holds is left untouched, ingestion time and all,
+    so a rerun changes nothing. A month bronze holds that the file revised or dropped is
+    first kept in bronze/_history (utils/bronze/versions.py); a kill between the two steps
+    leaves a copy there of rows bronze still holds, which the next run writes again."""
+    table_path = bronze_table_path(datamart_dir, source)
+    columns = content_columns(source)
+    current = read_months(spark, table_path, months)
+    held = month_versions(current, columns) if current is not None else {}
+    new_rows = read_months(spark, staged.staged, sorted(staged.rows_per_month))
+    new = month_versions(new_rows, columns) if new_rows is not None else {}
+    unchanged = sorted(
+        month for month, version in held.items() if month in new and new[month].fingerprint == version.fingerprint
+    )
+    replaced = {month: version for month, version in held.items() if month not in unchanged}
+    revisions = {}
+    if replaced:
+        in_replaced = F.col("snapshot_date").isin(sorted(replaced))
+        old_rows = current.where(in_replaced)
+        new_of_those = new_rows.where(in_replaced) if new_rows is not None else old_rows.limit(0)
+        revisions = revision_counts(old_rows, new_of_those, source)
+        keep_replaced_months(datamart_dir, source, current, replaced, ingested_at)
+    commit_months(
+        staged.staged,
+        table_path,
+        [month for month in months if month not in unchanged],
+        set(staged.rows_per_month) - set(unchanged),
+    )
+    write_whole(
+        rejected_rows(tagged, source).coalesce(1) if staged.rejected else None,
+        bronze_rejects_path(datamart_dir, source),
+    )
+    return Published(unchanged, dict(sorted(revisions.items())))

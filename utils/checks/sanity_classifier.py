@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -20,37 +19,23 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from utils.checks.leakage_audit import GRADIENT_BOOSTING, TARGET, audit, verdict
+from utils.checks.training_set import LABEL_SIDE, UNMATCHED, labelled_features, read_frozen
 from utils.gold.feature_store import FEATURES, KEYS
 from utils.platform import storage
-from utils.platform.errors import UserError
 from utils.tables import feature_store_path, label_store_path
 
 SPLITS = ("train", "test", "oot")
 MIN_MONTHS = len(SPLITS)  # at least one month per split
 HOLDOUT_SHARE = 1 / 6  # test and out of time each take about 17% of the labelled months
-LABEL_SIDE = (TARGET, "label_def", "application_month")  # columns the join adds to the features
-UNMATCHED = "labelled_without_features"  # key in the training set's .attrs
 RANDOM_STATE = 0
 
 
 def load_training_set(spark: SparkSession, datamart_dir: str) -> pd.DataFrame:
     """Loans with a known label joined to their feature row, with `application_month` (the
     feature store's snapshot_date). `.attrs[UNMATCHED]` counts labelled loans with no feature row."""
-    labels = (
-        spark.read.parquet(label_store_path(datamart_dir))
-        .where(F.col(TARGET).isNotNull())
-        .select("loan_id", TARGET, "label_def")
-    )
-    features = spark.read.parquet(feature_store_path(datamart_dir))
-    clashes = sorted(set(LABEL_SIDE) & set(features.columns))
-    if clashes:
-        raise UserError(
-            f"the feature store has column(s) {', '.join(clashes)}, which the sanity check adds from the "
-            "label store; a feature named like the label leaks it. Rebuild the feature store without them."
-        )
-    features = features.withColumnRenamed("snapshot_date", "application_month")
-    unmatched = labels.join(features.select("loan_id"), "loan_id", "left_anti").count()
-    training_set = labels.join(features, "loan_id").toPandas()
+    labels = spark.read.parquet(label_store_path(datamart_dir))
+    joined, unmatched = labelled_features(labels, spark.read.parquet(feature_store_path(datamart_dir)))
+    training_set = joined.toPandas()
     training_set["application_month"] = pd.to_datetime(training_set["application_month"])
     training_set.attrs[UNMATCHED] = unmatched
     return training_set
@@ -265,14 +250,20 @@ def skipped(message: str) -> dict:
     }
 
 
-def run_sanity_check(spark: SparkSession, datamart_dir: str) -> dict:
-    """Train, test and out-of-time AUC / Gini plus the leakage audit, as a JSON-ready dict."""
-    missing = [
-        path for path in (label_store_path(datamart_dir), feature_store_path(datamart_dir)) if not storage.exists(path)
-    ]
-    if missing:
-        return skipped(f"no gold table at {', '.join(missing)}; build the gold layer first.")
-    training_set = load_training_set(spark, datamart_dir)
+def run_sanity_check(spark: SparkSession | None, datamart_dir: str, frozen: str | None = None) -> dict:
+    """Train, test and out-of-time AUC / Gini plus the leakage audit, as a JSON-ready dict; on
+    the live gold stores, or on a frozen training set (utils/checks/training_set.py)."""
+    if frozen:
+        training_set = read_frozen(frozen)
+    else:
+        missing = [
+            path
+            for path in (label_store_path(datamart_dir), feature_store_path(datamart_dir))
+            if not storage.exists(path)
+        ]
+        if missing:
+            return skipped(f"no gold table at {', '.join(missing)}; build the gold layer first.")
+        training_set = load_training_set(spark, datamart_dir)
     unmatched = training_set.attrs[UNMATCHED]
     months = list(training_set["application_month"].drop_duplicates())
     splits = split_by_month(months)

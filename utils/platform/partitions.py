@@ -103,8 +103,9 @@ def write_whole(frame: DataFrame | None, table_path: str) -> None:
     commit(staged, [(storage.join(staged, "table"), table_path)], [])
 
 
-def recover_interrupted_writes(datamart_dir: str, depth: int = 3) -> list[str]:
-    """Finish committed writes, drop uncommitted ones; returns what was done, for the log."""
+def recover_interrupted_writes(datamart_dir: str, depth: int = 4) -> list[str]:
+    """Finish committed writes, drop uncommitted ones; returns what was done, for the log.
+    Four levels reach the deepest staging folders, those of bronze/_history/<stem>/ingested_at=..."""
     done = []
     folders = [datamart_dir]
     for _ in range(depth):

@@ -675,7 +675,8 @@ def slide_decisions(numbers: dict, chrome: Chrome, page: int) -> tuple[Figure, d
                 "Schedule the monthly run (one --start/--end month) and keep the run records as the audit trail.",
                 "Point --data-dir and --datamart-dir at object storage and --master at a cluster; nothing else changes.",
                 f"Alert when a feature's PSI passes {numbers['significant']} or a rule's hits jump against last month.",
-                "Train the production model on the gold stores with out-of-time validation, as the sanity check does.",
+                "Train the production model on a frozen set (python main.py training-set --out DIR): bronze keeps "
+                "what each extract replaced, so --verify DIR rebuilds it to the same hash months later.",
                 "Take the data quirks back to the source teams: each one is a rule with a count to track.",
             ],
         ),

@@ -23,10 +23,8 @@ from utils.silver.rule_engine import (
     hit_counts_by_month,
 )
 from utils.silver.value_parsers import loan_type_counts, loan_type_list
-from utils.sources.registry import FINANCIALS, LOAN_DAILY, Source
+from utils.sources.registry import FINANCIALS, LOAN_DAILY, PERSONAL_DATA, Source
 from utils.tables import bronze_table_path, quarantine_table_path, silver_table_path
-
-PERSONAL_DATA = ("Name", "SSN")  # stops at bronze
 
 
 def add_financials_columns(financials: DataFrame) -> DataFrame:
@@ -73,6 +71,24 @@ def failed_rules(hits: dict, source: Source) -> list[str]:
     ]
 
 
+def require_no_fatal_rule(hits: dict, source: Source) -> None:
+    """A fail_run rule that fired stops the run, naming the rule, the rows and the month."""
+    failures = failed_rules(hits, source)
+    if failures:
+        raise DataContractError(
+            f"silver/{source.silver_table}: {'; '.join(failures)}; fix those rows in {source.file_name} and rerun."
+        )
+
+
+def cleaned_table(bronze: DataFrame, source: Source) -> DataFrame:
+    """Bronze rows as silver stores them, quarantined rows left out, failing as the silver job
+    fails: the same transform for the datamart and for a training set rebuilt from old versions."""
+    rules = RULES[source.silver_table]
+    silver = silver_rows(flag_quarantine(bronze, rules), source).persist()
+    require_no_fatal_rule(hit_counts_by_month(silver, rules), source)
+    return drop_hit_columns(silver)
+
+
 def reconcile(spark: SparkSession, datamart_dir: str, source: Source, months: list[date]) -> dict[date, dict]:
     """Per month, bronze rows = silver rows + quarantined rows, or the run fails loudly."""
     stored = month_counts(
@@ -108,11 +124,7 @@ def build_silver_table(spark: SparkSession, datamart_dir: str, source: Source, m
     silver = silver_rows(flagged, source).persist()
     try:
         hits = hit_counts_by_month(silver, rules)
-        failures = failed_rules(hits, source)
-        if failures:
-            raise DataContractError(
-                f"silver/{source.silver_table}: {'; '.join(failures)}; fix those rows in {source.file_name} and rerun."
-            )
+        require_no_fatal_rule(hits, source)
         held = quarantine_rows(flagged)
         held_by_rule = held.groupBy("snapshot_date", QUARANTINE_RULE).count().collect()
         write_months(drop_hit_columns(silver), silver_table_path(datamart_dir, source), months, set(hits))

@@ -89,6 +89,7 @@ FINANCIALS = Source(
 )
 
 SOURCES: tuple[Source, ...] = (LOAN_DAILY, CLICKSTREAM, ATTRIBUTES, FINANCIALS)
+PERSONAL_DATA = ("Name", "SSN")  # kept in bronze's current tables and nowhere else
 
 
 # The vocabularies the contract fixes: cleaning accepts these values, the generator draws them.
