@@ -121,9 +121,16 @@ EOF
 }
 
 warm_image_cache() {
-    log "building the project's image once, to fill the layer cache"
+    # The context is the Dockerfile and requirements.txt alone: the layers up to pip install
+    # are the same as the test's (the code layer is the test's own), and .ci/run may be
+    # creating .venv in the project folder meanwhile.
+    log "building the project's dependency layers once, to fill the layer cache"
+    local context
+    context="$(mktemp -d)"
+    cp "$REPO/Dockerfile" "$REPO/requirements.txt" "$context/"
     BUILDAH_FORMAT=docker podman build --quiet "${TEST_BUILD_ARGS[@]}" \
-        -t localhost/datamart-ci/loan-default-datamart:warm -f "$REPO/Dockerfile" "$REPO" >/dev/null
+        -t localhost/datamart-ci/loan-default-datamart:warm "$context" >/dev/null
+    rm -rf "$context"
 }
 
 locked() {
