@@ -158,7 +158,9 @@ def publish_bronze(
     current = read_months(spark, table_path, months)
     held = month_versions(current, columns) if current is not None else {}
     new_rows = read_months(spark, staged.staged, sorted(staged.rows_per_month))
-    new = month_versions(new_rows, columns) if new_rows is not None else {}
+    # Only a month bronze already holds can be unchanged: the others need no fingerprint.
+    comparable = new_rows.where(F.col("snapshot_date").isin(sorted(held))) if held and new_rows is not None else None
+    new = month_versions(comparable, columns) if comparable is not None else {}
     unchanged = sorted(
         month for month, version in held.items() if month in new and new[month].fingerprint == version.fingerprint
     )
