@@ -119,9 +119,7 @@ def test_the_reference_window_starts_when_the_clickstream_window_is_full():
     assert drift.reference_window(months[:3], history_start=date(2023, 1, 1)) == months[:3]  # no full window yet
 
 
-def test_drift_job_writes_one_row_per_feature_and_month(spark, tmp_path):
-    """A hand-made feature store: February is January again, March and April have shifted ages."""
-    ages = {JAN: list(range(20, 60)), FEB: list(range(20, 60)), MAR: list(range(40, 80)), APR: list(range(40, 80))}
+def hand_made_store(spark, folder, ages: dict) -> None:
     rows = [
         (f"{month}_{index}", "c", float(age), index % 2, month)
         for month, values in ages.items()
@@ -130,7 +128,13 @@ def test_drift_job_writes_one_row_per_feature_and_month(spark, tmp_path):
     store = spark.createDataFrame(
         rows, "loan_id string, Customer_ID string, Age double, spends_high int, snapshot_date date"
     )
-    write_months(store, str(tmp_path / "gold" / "feature_store"), list(ages), set(ages))
+    write_months(store, str(folder / "gold" / "feature_store"), list(ages), set(ages))
+
+
+def test_drift_job_writes_one_row_per_feature_and_month(spark, tmp_path):
+    """A hand-made feature store: February is January again, March and April have shifted ages."""
+    ages = {JAN: list(range(20, 60)), FEB: list(range(20, 60)), MAR: list(range(40, 80)), APR: list(range(40, 80))}
+    hand_made_store(spark, tmp_path, ages)
 
     summary = drift.build_feature_drift(spark, str(tmp_path), reference_months=2)
 
@@ -147,18 +151,6 @@ def test_drift_job_writes_one_row_per_feature_and_month(spark, tmp_path):
     march = summary["months"][MAR]
     assert (march["rows"], march["applications"], march["features_significant"]) == (2, 40, 1)
     assert march["max_psi"] == pytest.approx(psi["Age", str(MAR)], abs=1e-4)
-
-
-def hand_made_store(spark, folder, ages: dict) -> None:
-    rows = [
-        (f"{month}_{index}", "c", float(age), index % 2, month)
-        for month, values in ages.items()
-        for index, age in enumerate(values)
-    ]
-    store = spark.createDataFrame(
-        rows, "loan_id string, Customer_ID string, Age double, spends_high int, snapshot_date date"
-    )
-    write_months(store, str(folder / "gold" / "feature_store"), list(ages), set(ages))
 
 
 def drift_files(folder) -> dict[str, list[str]]:

@@ -161,6 +161,15 @@ def ablation_sets(columns: list[str]) -> dict[str, list[str]]:
     return sets
 
 
+def out_of_sample_aucs(pipeline: Pipeline, training_set: pd.DataFrame, columns: list[str]) -> dict:
+    """{"test": AUC, "oot": AUC} of a pipeline fitted on the training months."""
+    scores = {}
+    for split in ("test", "oot"):
+        part = training_set[training_set["split"] == split]
+        scores[split] = auc_or_none(part[TARGET], pipeline.predict_proba(matrix(part, columns))[:, 1])
+    return scores
+
+
 def run_ablation(training_set: pd.DataFrame, columns: list[str], all_features: dict | None = None) -> list[dict]:
     """Gradient boosting fitted on the training months with each feature set, scored on the
     test and out-of-time months: what each source and window adds, honestly out of time.
@@ -172,14 +181,7 @@ def run_ablation(training_set: pd.DataFrame, columns: list[str], all_features: d
     fitted = dict(zip(to_fit, fit_each_on_train(jobs, training_set), strict=True))
     rows = []
     for name, subset in sets.items():
-        if name in fitted:
-            scores = {
-                split: auc_or_none(part[TARGET], fitted[name].predict_proba(matrix(part, subset))[:, 1])
-                for split in ("test", "oot")
-                for part in [training_set[training_set["split"] == split]]
-            }
-        else:
-            scores = all_features
+        scores = out_of_sample_aucs(fitted[name], training_set, subset) if name in fitted else all_features
         rows.append({"features": name, "columns": len(subset), "test_auc": scores["test"], "oot_auc": scores["oot"]})
     return rows
 

@@ -206,7 +206,8 @@ def build_feature_drift(
     history_start = min(months_present(silver_table_path(datamart_dir, CLICKSTREAM)), default=months[0])
     reference = reference_window(months, history_start, reference_months)
     path = feature_drift_path(datamart_dir)
-    computed = months_to_compute(months, rebuilt, reference, months_present(path), stored_reference(spark, path))
+    drift_months = months_present(path)
+    computed = months_to_compute(months, rebuilt, reference, drift_months, stored_reference(spark, path))
     store = read_months(spark, store_path, sorted(set(reference) | set(computed)))
     features = feature_names(store)
     values = store.select("snapshot_date", *[F.col(name).cast("double").alias(name) for name in features]).toPandas()
@@ -223,6 +224,6 @@ def build_feature_drift(
         }
         for month, rows in drift.groupby("snapshot_date")
     ]
-    stale = set(months_present(path)) - set(months)  # months no longer in the feature store
+    stale = set(drift_months) - set(months)  # months no longer in the feature store
     write_months(spark.createDataFrame(drift, DRIFT_SCHEMA), path, sorted(set(computed) | stale), set(computed))
     return summarise(per_month, reference, len(features))
