@@ -22,6 +22,7 @@ from utils.checks.leakage_audit import GRADIENT_BOOSTING, TARGET, audit, verdict
 from utils.checks.training_set import LABEL_SIDE, UNMATCHED, labelled_features, read_frozen
 from utils.gold.feature_store import FEATURES, KEYS
 from utils.platform import storage
+from utils.platform.partitions import read_table
 from utils.tables import feature_store_path, label_store_path
 
 SPLITS = ("train", "test", "oot")
@@ -33,8 +34,8 @@ RANDOM_STATE = 0
 def load_training_set(spark: SparkSession, datamart_dir: str) -> pd.DataFrame:
     """Loans with a known label joined to their feature row, with `application_month` (the
     feature store's snapshot_date). `.attrs[UNMATCHED]` counts labelled loans with no feature row."""
-    labels = spark.read.parquet(label_store_path(datamart_dir))
-    joined, unmatched = labelled_features(labels, spark.read.parquet(feature_store_path(datamart_dir)))
+    labels = read_table(spark, label_store_path(datamart_dir))
+    joined, unmatched = labelled_features(labels, read_table(spark, feature_store_path(datamart_dir)))
     training_set = joined.toPandas()
     training_set["application_month"] = pd.to_datetime(training_set["application_month"])
     training_set.attrs[UNMATCHED] = unmatched

@@ -25,7 +25,7 @@ from utils.gold.reconciliation import (
 )
 from utils.platform import storage
 from utils.platform.errors import DataContractError, UserError
-from utils.platform.partitions import months_present, read_months, write_months
+from utils.platform.partitions import months_present, read_months, read_table, write_months
 from utils.sources.registry import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, Source
 from utils.tables import (
     bronze_table_path,
@@ -106,7 +106,7 @@ def account_for_loans(
 
 def empty_like(spark: SparkSession, datamart_dir: str, source: Source) -> DataFrame:
     """No rows, the table's schema: a customer may have no history at all."""
-    return spark.read.parquet(silver_table_path(datamart_dir, source)).limit(0)
+    return read_table(spark, silver_table_path(datamart_dir, source)).limit(0)
 
 
 def write_dictionary(datamart_dir: str, features: DataFrame) -> None:

@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 
 from utils.gold.feature_store import FEATURES
 from utils.platform.errors import UserError
-from utils.platform.partitions import months_present, read_months, write_months
+from utils.platform.partitions import months_present, read_months, read_table, write_months
 from utils.sources.months import add_months
 from utils.sources.registry import CLICKSTREAM
 from utils.tables import feature_drift_path, feature_store_path, silver_table_path
@@ -179,7 +179,7 @@ def stored_reference(spark: SparkSession, drift_path: str) -> tuple[date, date] 
     """The reference window the drift table was last computed against (None: no table yet)."""
     if not months_present(drift_path):
         return None
-    window = spark.read.parquet(drift_path).select("reference_start", "reference_end").distinct().collect()
+    window = read_table(spark, drift_path).select("reference_start", "reference_end").distinct().collect()
     return (window[0]["reference_start"], window[0]["reference_end"]) if len(window) == 1 else None
 
 

@@ -41,6 +41,7 @@ from utils.gold.feature_drift import SIGNIFICANT_PSI
 from utils.gold.feature_store import KEYS, LINEAGE
 from utils.platform import storage
 from utils.platform.errors import UserError
+from utils.platform.partitions import read_table
 from utils.platform.run_record import runs_folder
 from utils.report.charts import (
     MODEL_NAMES,
@@ -139,7 +140,7 @@ def read_drift(spark: SparkSession, datamart_dir: str) -> pd.DataFrame | None:
     if not storage.exists(path):
         return None
     return (
-        spark.read.parquet(path)
+        read_table(spark, path)
         .select("feature", "psi", "applications", "in_reference", F.col("snapshot_date").cast("string"))
         .toPandas()
     )
@@ -164,7 +165,7 @@ def feature_families(spark: SparkSession, datamart_dir: str) -> dict[str, int]:
 
 def loan_tenure(spark: SparkSession, datamart_dir: str) -> int:
     """Instalments of the loans applied for (the slide draws one tick per month on book)."""
-    return int(spark.read.parquet(feature_store_path(datamart_dir)).agg(F.max("tenure")).first()[0])
+    return int(read_table(spark, feature_store_path(datamart_dir)).agg(F.max("tenure")).first()[0])
 
 
 def roc_curves(spark: SparkSession, datamart_dir: str) -> dict[str, dict]:
