@@ -87,6 +87,11 @@ def spark_config(master: str, driver_java_options: Sequence[str] = ()) -> dict[s
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.parquet.compression.codec": "snappy",
         "spark.sql.execution.arrow.pyspark.enabled": "true",  # toPandas in columns, not row by row
+        # PySpark 4 records the Python call site of every column expression for error messages:
+        # a walk of the Python stack and about six calls into the JVM per expression, some
+        # 40,000 calls in a run that makes thousands of expressions. A Spark error still names
+        # the failing query; only the Python line that built the expression is left out.
+        "spark.python.sql.dataFrameDebugging.enabled": "false",
         "spark.sql.debug.maxToStringFields": "500",  # wide tables; avoids a warning on plan strings
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.enabled": os.environ.get("SPARK_UI_ENABLED", "false"),
