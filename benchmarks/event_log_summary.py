@@ -1,7 +1,9 @@
 """Where a run's time went, from a Spark event log: each SQL query and job, and the gaps.
 
-    SPARK_EVENT_LOG_DIR=/tmp/spark-events python main.py
-    python benchmarks/event_log_summary.py /tmp/spark-events/<application>/events_1_*
+    mkdir -p /tmp/spark-events
+    PYSPARK_SUBMIT_ARGS="--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file:///tmp/spark-events pyspark-shell" python main.py
+    zstd -d /tmp/spark-events/<application>/events_1_*.zstd -o /tmp/events.json    (Spark 4 compresses it)
+    python benchmarks/event_log_summary.py /tmp/events.json
 
 A gap is time the driver spent outside any Spark job: Python, query planning, file moves.
 """
