@@ -152,7 +152,7 @@ def stored_schema(partition: str) -> StructType | None:
     (Spark keeps its own schema there); None when there is no such file or schema.
 
     Told the schema, a read starts no job: without it, Spark runs one Spark job per read to
-    open that same footer, which was a third of a run's jobs."""
+    open that same footer: 28 of the 66 jobs of a run on small data."""
     if storage.is_uri(partition):
         return None
     files = sorted(Path(partition).glob("*.parquet"))
