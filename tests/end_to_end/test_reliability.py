@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from main import LAYERS
 from tests.conftest import ROOT
 from tests.end_to_end.test_main import run_main
 from utils.platform import partitions, storage
@@ -90,8 +91,16 @@ def states(small_datamart, small_data, tmp_path_factory):
 def start_run(data: Path, datamart: Path, layers: str) -> subprocess.Popen:
     """`python main.py` in its own process group, so SIGKILL takes its Spark JVM down with it."""
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--data-dir", str(data), "--datamart-dir", str(datamart)]
-        + ["--layers", layers],
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--data-dir",
+            str(data),
+            "--datamart-dir",
+            str(datamart),
+            "--layers",
+            layers,
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -132,8 +141,8 @@ def layers_done_before(before: Path, after: Path, layers: str, datamart: Path) -
     """The datamart as it was before the changed data, with the layers that come before
     `layers` as a finished run on the changed data left them."""
     shutil.copytree(before, datamart)
-    for layer in ("bronze", "silver", "gold"):
-        if layer in layers:
+    for layer in LAYERS:
+        if layer in layers.split(","):
             break
         shutil.rmtree(datamart / layer)
         shutil.copytree(after / layer, datamart / layer)

@@ -162,18 +162,21 @@ def stored_schema(partition: str) -> StructType | None:
     return StructType.fromJson(json.loads(written_by_spark)) if written_by_spark else None
 
 
-def read_months(spark: SparkSession, table_path: str, months: list[date]) -> DataFrame | None:
-    """The table's rows for the given months, or None when it has none of them."""
-    present = set(months_present(table_path))
-    paths = [partition_path(table_path, month) for month in months if month in present]
-    if not paths:
-        return None
+def read_partitions(spark: SparkSession, table_path: str, paths: list[str]) -> DataFrame:
+    """Month partitions of a table, told the schema stored in the first one when there is one."""
     reader = spark.read.option("basePath", table_path)
     schema = stored_schema(paths[0])
     return (reader.schema(schema) if schema else reader).parquet(*paths)
 
 
+def read_months(spark: SparkSession, table_path: str, months: list[date]) -> DataFrame | None:
+    """The table's rows for the given months, or None when it has none of them."""
+    present = set(months_present(table_path))
+    paths = [partition_path(table_path, month) for month in months if month in present]
+    return read_partitions(spark, table_path, paths) if paths else None
+
+
 def read_table(spark: SparkSession, table_path: str) -> DataFrame:
-    """Every month of a table, read as read_months reads (Spark's own error when it has none)."""
-    every_month = read_months(spark, table_path, months_present(table_path))
-    return every_month if every_month is not None else spark.read.parquet(table_path)
+    """Every month of a table (Spark's own error when it has none)."""
+    paths = [partition_path(table_path, month) for month in months_present(table_path)]
+    return read_partitions(spark, table_path, paths) if paths else spark.read.parquet(table_path)
