@@ -444,7 +444,7 @@ def command_check(args: argparse.Namespace) -> None:
         return
     args.datamart_dir = storage.absolute(args.datamart_dir)
     record = RunRecord("check", {"datamart_dir": args.datamart_dir, "master": args.master})
-    spark = start_spark(args.master)
+    spark = start_spark(args.master, args.short_lived)
     run_check(spark, args.datamart_dir, record)
     record.finish("succeeded")
     console.say(f"Run record: {record.write(args.datamart_dir)}")
@@ -455,7 +455,7 @@ def command_report(args: argparse.Namespace) -> None:
     from utils.report.deck import DECK, write_report
 
     datamart_dir = storage.absolute(args.datamart_dir)
-    paths = write_report(start_spark(args.master), datamart_dir, args.out)
+    paths = write_report(start_spark(args.master, args.short_lived), datamart_dir, args.out)
     console.say(f"Wrote {os.path.join(args.out, DECK)} and {len(paths) - 1} more files to {args.out}/.")
 
 
@@ -497,7 +497,7 @@ def command_training_set(args: argparse.Namespace) -> int:
         raise UserError(
             f"--as-known-at {args.as_known_at} is in the future; later extracts could still change it, give a past instant."
         )
-    spark = start_spark(args.master)
+    spark = start_spark(args.master, args.short_lived)
     if args.verify:
         verified, lines = verify_training_set(spark, datamart_dir, args.verify)
         for line in lines:
@@ -591,7 +591,7 @@ def command_run(args: argparse.Namespace) -> None:
     from utils.platform.class_archive import archive_in_use
     from utils.platform.datamart_lock import datamart_lock
     from utils.platform.partitions import recover_interrupted_writes
-    from utils.platform.spark_session import save_class_archive, start_spark
+    from utils.platform.spark_session import driver_jit, save_class_archive, start_spark
 
     start = parse_month_flag("--start", args.start) if args.start else None
     end = parse_month_flag("--end", args.end) if args.end else None
@@ -621,14 +621,15 @@ def command_run(args: argparse.Namespace) -> None:
     )
     started = time.perf_counter()
     if storage.is_uri(args.datamart_dir):
-        start_spark(args.master)  # the lock lives on that file system, reached through Spark
+        start_spark(args.master, args.short_lived)  # the lock lives on that file system, reached through Spark
     with datamart_lock(args.datamart_dir, record.run_id, console.say):
-        spark = start_spark(args.master)
+        spark = start_spark(args.master, args.short_lived)
         record.content["spark"] = {
             "version": spark.version,
             "master": args.master,
             "start_seconds": round(time.perf_counter() - started, 3),
             "class_archive": archive_in_use(spark),
+            "driver_jit": driver_jit(spark),
         }
         for action in recover_interrupted_writes(args.datamart_dir):
             console.say(f"Recovered after a crash: {action}.")
@@ -662,8 +663,12 @@ def command_run(args: argparse.Namespace) -> None:
         )
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], short_lived: bool = False) -> int:
+    """The command line. `short_lived`: this process exits after the command (python main.py),
+    so Spark's driver is set for a quick start; a notebook or a test calls main in a session
+    that lives on."""
     args = parse_arguments(argv)
+    args.short_lived = short_lived
     try:
         if args.command == "generate-data":
             command_generate(args)
@@ -685,4 +690,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], short_lived=True))

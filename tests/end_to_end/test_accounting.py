@@ -49,7 +49,7 @@ def test_damaged_first_snapshots_are_derived_or_held_back_by_name(small_data, tm
     assert "= 299 applications + 1 held back (first_snapshot_missing 1; see gold/_held_back)" in output
 
 
-def test_a_loan_lost_without_a_reason_fails_the_run_and_is_named(small_data, tmp_path, monkeypatch, capsys):
+def test_a_loan_lost_without_a_reason_fails_the_run_and_is_named(small_datamart, tmp_path, monkeypatch, capsys):
     """A feature store that silently drops an application (a bug) must not publish."""
     original, lost = gold_build.build_feature_store, []
 
@@ -59,8 +59,9 @@ def test_a_loan_lost_without_a_reason_fails_the_run_and_is_named(small_data, tmp
         return built.where(F.col("loan_id") != lost[0])
 
     monkeypatch.setattr(gold_build, "build_feature_store", losing_one)
-    datamart = tmp_path / "datamart"
-    assert run_main("--data-dir", small_data, "--datamart-dir", datamart) == 1
+    datamart = tmp_path / "datamart"  # silver as a finished run left it; gold not built yet
+    shutil.copytree(small_datamart, datamart, ignore=shutil.ignore_patterns("gold"))
+    assert run_main("--datamart-dir", datamart, "--layers", "gold") == 1
     error = capsys.readouterr().err
     assert "gold/feature_store: 1 loan(s) in silver neither in the store nor held back" in error and lost[0] in error
     assert not (datamart / "gold" / "feature_store").exists()  # nothing published

@@ -107,6 +107,7 @@ def test_the_datamart_built_on_a_cluster_equals_the_local_one(cluster, small_dat
     assert completed.returncode == 0, completed.stderr[-3000:]
     record = json.loads(sorted((datamart / "_runs").glob("*.json"))[-1].read_text())
     assert record["spark"]["master"] == url
+    assert record["spark"]["driver_jit"] == "C1"  # a python main.py process runs one job and exits
     assert "Asked to launch executor" in (logs / "worker.log").read_text()  # the work really ran on the worker
     local, on_cluster = snapshot(small_datamart), snapshot(datamart)
     for name in TABLES:

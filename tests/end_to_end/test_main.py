@@ -104,6 +104,12 @@ def test_run_record_counts_the_spark_jobs_of_every_table(full_run):
     assert record["sanity_check"]["spark_jobs"] >= 1
 
 
+def test_a_run_in_a_session_that_lives_on_keeps_both_jit_compilers(full_run):
+    # The test session is long-lived, as a notebook's is; `python main.py` gets C1 only
+    # (asserted on the real process in tests/end_to_end/test_cluster.py).
+    assert records(full_run)[-1]["spark"]["driver_jit"] == "C1 and C2"
+
+
 def test_personal_data_stops_at_bronze(full_run):
     assert {"Name", "SSN"} <= set(pd.read_parquet(full_run / "bronze" / ATTRIBUTES.stem).columns)
     for path in [full_run / "silver" / name for name in SILVER_TABLES] + list(

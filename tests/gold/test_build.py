@@ -158,10 +158,10 @@ def test_gold_for_one_month_reads_its_history_and_matches_the_full_run(spark, sm
     )
 
 
-def test_gold_says_which_silver_history_is_missing(spark, small_data, tmp_path, capsys):
-    datamart = tmp_path / "dm"
+def test_gold_says_which_silver_history_is_missing(spark, small_data, small_datamart, tmp_path, capsys):
+    datamart = tmp_path / "dm"  # bronze built, silver and gold not yet
+    shutil.copytree(small_datamart, datamart, ignore=shutil.ignore_patterns("silver", "gold"))
     month = "2023-07-01"
-    assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--layers", "bronze") == 0
     assert (
         run_main(
             "--data-dir",
@@ -194,9 +194,10 @@ def test_gold_needs_the_whole_clickstream_history(spark, small_data, small_datam
     assert "--start 2023-01-01 --end 2023-01-01 --layers silver" in message
 
 
-def test_label_definition_follows_the_flags_and_is_never_mixed(spark, small_data, tmp_path, capsys):
-    datamart = tmp_path / "dm"
-    assert run_main("--data-dir", small_data, "--datamart-dir", datamart, "--label-dpd", "60", "--label-mob", "3") == 0
+def test_label_definition_follows_the_flags_and_is_never_mixed(spark, small_data, small_datamart, tmp_path, capsys):
+    datamart = tmp_path / "dm"  # silver built, gold not yet
+    shutil.copytree(small_datamart, datamart, ignore=shutil.ignore_patterns("gold"))
+    assert run_main("--datamart-dir", datamart, "--layers", "gold", "--label-dpd", "60", "--label-mob", "3") == 0
     labels = read(datamart / "gold" / "label_store")
     assert set(labels["label_def"]) == {"60dpd_3mob"}
     assert labels["snapshot_date"].min() == pd.Timestamp("2023-04-01")  # first cohort's mob 3

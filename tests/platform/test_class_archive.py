@@ -79,20 +79,9 @@ def start_spark_in_a_new_process(cache: Path) -> str:
     return completed.stdout
 
 
-def test_the_first_spark_saves_the_archive_and_the_next_one_starts_with_it(tmp_path):
-    archive = class_archive.archive_path(tmp_path, JAVA, java_version_text(JAVA))
-
-    first = start_spark_in_a_new_process(tmp_path)
-    assert "IN USE None" in first
-    assert f"SAVED {archive}" in first
-    assert archive.exists() and not list(tmp_path.glob("*.unfinished-*"))
-
-    second = start_spark_in_a_new_process(tmp_path)
-    assert f"IN USE {archive} | " in second and "sharing" in second
-    assert "SAVED None" in second  # made once
-
-
-def test_an_archive_damaged_on_disk_is_dropped_and_spark_starts_without_it(tmp_path):
+def test_a_damaged_archive_is_replaced_by_a_sound_one_made_once_and_used_by_the_next_spark(tmp_path):
+    """The first Spark start finds the archive damaged on disk: it drops it, starts without
+    one (as on a machine without any) and saves a sound one; the next start uses that."""
     archive = class_archive.archive_path(tmp_path, JAVA, java_version_text(JAVA))
     made = tmp_path / "made.jsa"
     subprocess.run(
@@ -100,7 +89,11 @@ def test_an_archive_damaged_on_disk_is_dropped_and_spark_starts_without_it(tmp_p
     )
     archive.write_bytes(made.read_bytes()[:100_000])  # as if the disk lost the end of it
 
-    started = start_spark_in_a_new_process(tmp_path)
-    assert "IN USE None" in started
-    assert f"SAVED {archive}" in started  # a sound one replaces it
-    assert class_archive.starts_with(JAVA, archive)
+    first = start_spark_in_a_new_process(tmp_path)
+    assert "IN USE None" in first
+    assert f"SAVED {archive}" in first
+    assert class_archive.starts_with(JAVA, archive) and not list(tmp_path.glob("*.unfinished-*"))
+
+    second = start_spark_in_a_new_process(tmp_path)
+    assert f"IN USE {archive} | " in second and "sharing" in second
+    assert "SAVED None" in second  # made once

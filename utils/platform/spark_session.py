@@ -20,6 +20,12 @@ SUPPORTED_JAVA = (17, 21)
 # The quality rules make Spark generate methods over HotSpot's 8,000-byte limit for JIT
 # compilation; without this flag they run in the bytecode interpreter, several times slower.
 JAVA_OPTIONS = f"-XX:-DontCompileHugeMethods -Dlog4j.configurationFile=file:{LOG_CONFIG}"
+# A driver that runs one pipeline and exits (`python main.py`) compiles with C1 alone: on 2
+# cores the C2 compiler's profiling and compiling cost a fresh run more than its faster code
+# wins back (new month 82 s to 67 s, full run 112 s to 104 s; Readme.txt, SPEED AND MEMORY).
+# A session that lives on (a notebook, the tests, warm runs) keeps C2: its second run took
+# 24 s with it and 34 s without.
+SHORT_LIVED_DRIVER_OPTIONS = ("-XX:TieredStopAtLevel=1",)
 
 
 def java_executable() -> str | None:
@@ -100,14 +106,17 @@ def spark_config(master: str, driver_java_options: Sequence[str] = ()) -> dict[s
     }
 
 
-def start_spark(master: str = "local[*]") -> SparkSession:
+def start_spark(master: str = "local[*]", short_lived: bool = False) -> SparkSession:
+    """The session (or the one already running). `short_lived`: this process runs one job and
+    exits, so its driver compiles for a quick start rather than for speed later."""
     java, version_text = require_java()
     # Executors that need Python (on a cluster, too) use this interpreter and its packages.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no network needed, no warning about it
     archive_options, archive_config = class_archive.driver_settings(java, version_text)
-    config = spark_config(master, archive_options) | archive_config
+    driver_options = [*archive_options, *(SHORT_LIVED_DRIVER_OPTIONS if short_lived else ())]
+    config = spark_config(master, driver_options) | archive_config
     builder = SparkSession.builder
     for key, value in config.items():
         builder = builder.config(key, value)
@@ -118,9 +127,15 @@ def start_spark(master: str = "local[*]") -> SparkSession:
         if archive is None or class_archive.starts_with(java, archive):
             raise
         archive.unlink(missing_ok=True)  # damaged after it was made: start without it (a new one is saved later)
-        return start_spark(master)
+        return start_spark(master, short_lived)
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def driver_jit(spark: SparkSession) -> str:
+    """Which JIT compilers the session's driver JVM runs, for the run record."""
+    options = spark.sparkContext.getConf().get("spark.driver.extraJavaOptions", "").split()
+    return "C1" if set(SHORT_LIVED_DRIVER_OPTIONS) <= set(options) else "C1 and C2"
 
 
 def save_class_archive(spark: SparkSession) -> str | None:
