@@ -22,9 +22,9 @@ SUPPORTED_JAVA = (17, 21)
 JAVA_OPTIONS = f"-XX:-DontCompileHugeMethods -Dlog4j.configurationFile=file:{LOG_CONFIG}"
 # A driver that runs one pipeline and exits (`python main.py`) compiles with C1 alone: on 2
 # cores the C2 compiler's profiling and compiling cost a fresh run more than its faster code
-# wins back (new month 82 s to 67 s, full run 112 s to 104 s; Readme.txt, SPEED AND MEMORY).
-# A session that lives on (a notebook, the tests, warm runs) keeps C2: its second run took
-# 24 s with it and 34 s without.
+# wins back (a new month in 0.82-0.89 of the time; Readme.txt, SPEED AND MEMORY). A session
+# that lives on (a notebook, the tests, warm runs) keeps C2: its later runs took 24 s with it
+# and 34 s without.
 SHORT_LIVED_DRIVER_OPTIONS = ("-XX:TieredStopAtLevel=1",)
 
 
