@@ -22,11 +22,15 @@ RUN pip install -r /tmp/requirements.txt
 
 # A non-root user whose ids match yours on the host, so files written to the mounted
 # project stay yours: docker-compose build passes HOST_UID / HOST_GID (default 1000).
+# The class-archive cache folder is made here, owned by that user, because docker-compose.yaml
+# mounts a named volume on it and a new volume takes the folder's owner.
 ARG HOST_UID=1000
 ARG HOST_GID=1000
 RUN if [ "${HOST_UID}" = 0 ]; then echo "HOST_UID must not be 0: the container runs as a normal user" >&2; exit 1; fi \
     && if ! getent group "${HOST_GID}" >/dev/null; then groupadd --gid "${HOST_GID}" datamart; fi \
-    && useradd --uid "${HOST_UID}" --gid "${HOST_GID}" --create-home --shell /bin/bash datamart
+    && useradd --uid "${HOST_UID}" --gid "${HOST_GID}" --create-home --shell /bin/bash datamart \
+    && mkdir -p /home/datamart/.cache/loan-default-datamart \
+    && chown -R "${HOST_UID}:${HOST_GID}" /home/datamart/.cache
 
 # The code, also baked in so the image works without the mount.
 WORKDIR /project

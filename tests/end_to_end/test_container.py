@@ -33,6 +33,8 @@ IMAGE = "localhost/datamart-ci/loan-default-datamart:test"
 SERVICE = "datamart"
 # Not the default 1000: proves the build argument reaches the image.
 HOST_UID = HOST_GID = 1234
+# Where docker-compose.yaml mounts the named volume for the Spark driver's class archive.
+CLASS_ARCHIVE_VOLUME = "/home/datamart/.cache/loan-default-datamart"
 LINK = re.compile(r"http://127\.0\.0\.1:(\d+)/lab\?token=([0-9A-Za-z_\-]+)")
 
 
@@ -148,7 +150,7 @@ def project_copy(tmp_path_factory) -> Path:
 def compose(project_copy, engine_env):
     runner = Compose(project_copy, engine_env)
     yield runner
-    runner("down", timeout=120, check=False)
+    runner("down", "--volumes", timeout=120, check=False)  # with this project's class-archive volume
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +199,9 @@ def test_batch_job_in_the_container_writes_the_datamart_to_the_host(built, proje
     )
     assert job.returncode == 0, f"python main.py failed in the container:\n{job.stdout[-4000:]}\n{job.stderr[-4000:]}"
     assert re.search(rf"^{HOST_UID}$", job.stdout, re.MULTILINE), "the job did not run as the build's HOST_UID"
+    assert f"Saved the Spark JVM's classes to {CLASS_ARCHIVE_VOLUME}/" in job.stdout, (
+        f"the first run did not save its class archive to the named volume:\n{job.stdout[-2000:]}"
+    )
 
     datamart = project_copy / "datamart"
     runs = sorted((datamart / "_runs").glob("*.json"))
@@ -235,6 +240,13 @@ def test_a_notebook_runs_in_the_container_on_that_datamart(built, project_copy):
     )
     assert executed.returncode == 0, (
         f"the notebook failed in the container:\n{executed.stdout[-3000:]}\n{executed.stderr[-5000:]}"
+    )
+    # The notebook rebuilds a month in its session: that run's Spark started with the class
+    # archive the batch job's container left in the named volume.
+    records = [json.loads(path.read_text()) for path in (project_copy / "datamart" / "_runs").glob("*.json")]
+    latest = max(records, key=lambda record: record["started_at"])
+    assert len(records) == 2 and (latest["spark"]["class_archive"] or "").startswith(f"{CLASS_ARCHIVE_VOLUME}/"), (
+        f"the notebook's Spark did not start with the class archive kept in the volume: {latest['spark']}"
     )
 
 
