@@ -18,6 +18,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from utils.gold.features import Feature
+from utils.platform.expressions import once_per_jvm
 
 CLICK_COLUMNS = tuple(f"fe_{i}" for i in range(1, 21))
 FIRST_MONTH = "_clickstream_first_month"  # lineage: the earliest clickstream month an application used
@@ -159,7 +160,8 @@ def _aggregate(aggregate: str, values: Column) -> Column:
     }[aggregate]()
 
 
-def window_aggregates() -> list[Column]:
+@once_per_jvm
+def window_aggregates() -> tuple[Column, ...]:
     columns = []
     for window in WINDOWS:
         for column in CLICK_COLUMNS:
@@ -169,7 +171,7 @@ def window_aggregates() -> list[Column]:
                 for aggregate in window.aggregates
             ]
     columns += [F.max_by(column, "_click_month").alias(f"{column}_{LATEST}") for column in CLICK_COLUMNS]
-    return columns
+    return tuple(columns)
 
 
 def clickstream_windows(applications: DataFrame, clickstream: DataFrame) -> DataFrame:

@@ -8,10 +8,11 @@ and proves per month that bronze rows = silver rows + quarantined rows.
 
 from datetime import date
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from utils.platform.errors import DataContractError, UserError
+from utils.platform.expressions import once_per_jvm
 from utils.platform.partitions import month_counts, read_months, write_months
 from utils.silver.days_past_due import add_delinquency_columns
 from utils.silver.quality_rules import RULES, SILVER_TYPES, Action
@@ -27,15 +28,22 @@ from utils.sources.registry import FINANCIALS, LOAN_DAILY, PERSONAL_DATA, Source
 from utils.tables import bronze_table_path, quarantine_table_path, silver_table_path
 
 
-def add_financials_columns(financials: DataFrame) -> DataFrame:
-    """Credit history in months; Type_of_Loan as a count per loan type and in total."""
-    listed = financials.withColumn("_loan_types", loan_type_list(F.col("Type_of_Loan")))
+@once_per_jvm
+def _loan_type_columns() -> tuple[Column, dict[str, Column]]:
+    """The list of loan types a row names, and the counts made from that list."""
     counts = {
         name: F.when(F.col("Type_of_Loan").isNotNull(), count)
         for name, count in loan_type_counts(F.col("_loan_types")).items()
     }
+    return loan_type_list(F.col("Type_of_Loan")), counts
+
+
+def add_financials_columns(financials: DataFrame) -> DataFrame:
+    """Credit history in months; Type_of_Loan as a count per loan type and in total."""
+    listed, counts = _loan_type_columns()
     return (
-        listed.withColumnRenamed("Credit_History_Age", "Credit_History_Age_months")
+        financials.withColumn("_loan_types", listed)
+        .withColumnRenamed("Credit_History_Age", "Credit_History_Age_months")
         .withColumns(counts)
         .drop("Type_of_Loan", "_loan_types")
     )

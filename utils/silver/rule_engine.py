@@ -3,9 +3,12 @@
 Pure DataFrame-to-DataFrame functions: the silver job decides what to persist and write.
 """
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from utils.platform.expressions import once_per_jvm
 from utils.silver.quality_rules import Action, Rule, Stage
 
 QUARANTINE_RULE = "_quarantine_rule"
@@ -20,13 +23,15 @@ def _fires(rule: Rule) -> Column:
     return F.coalesce(rule.fires(F.col(rule.column.split(",")[0])), F.lit(False))
 
 
+@once_per_jvm
+def _first_broken(rules: tuple[Rule, ...]) -> Column:
+    blocking = [rule for rule in rules if rule.action is Action.QUARANTINE_ROW]
+    return F.coalesce(*[F.when(_fires(rule), F.lit(rule.name)) for rule in blocking], F.lit(None).cast("string"))
+
+
 def flag_quarantine(frame: DataFrame, rules: list[Rule]) -> DataFrame:
     """Adds `_quarantine_rule`: the first quarantine rule the row breaks, null if none."""
-    blocking = [rule for rule in rules if rule.action is Action.QUARANTINE_ROW]
-    first_broken = F.coalesce(
-        *[F.when(_fires(rule), F.lit(rule.name)) for rule in blocking], F.lit(None).cast("string")
-    )
-    return frame.withColumn(QUARANTINE_RULE, first_broken)
+    return frame.withColumn(QUARANTINE_RULE, _first_broken(tuple(rules)))
 
 
 def _value_after(rule: Rule, value: Column, hit: Column) -> Column:
@@ -48,18 +53,32 @@ def _rounds(rules: list[Rule]) -> list[list[Rule]]:
     return rounds
 
 
+@once_per_jvm
+def _stage_projections(rules: tuple[Rule, ...]) -> tuple[tuple[dict[str, Column], dict[str, Column]], ...]:
+    """Per round, the rules' hit flags, then the values they change."""
+    return tuple(
+        (
+            {hit_column(rule): _fires(rule) for rule in round_rules},
+            {rule.column: _value_after(rule, F.col(rule.column), F.col(hit_column(rule))) for rule in round_rules},
+        )
+        for round_rules in _rounds(list(rules))
+    )
+
+
 def _apply_stage(frame: DataFrame, rules: list[Rule]) -> DataFrame:
     """Each round is two projections: the rules' hit flags, then the values they change.
 
     Referring to columns, not to ever-growing expressions, keeps the plan small: a chain of
     one withColumn per rule, or one nested expression per column, makes Spark's planning and
     code generation take seconds for the financials table's fifty rules."""
-    for round_rules in _rounds(rules):
-        frame = frame.withColumns({hit_column(rule): _fires(rule) for rule in round_rules})
-        frame = frame.withColumns(
-            {rule.column: _value_after(rule, F.col(rule.column), F.col(hit_column(rule))) for rule in round_rules}
-        )
+    for hits, values in _stage_projections(tuple(rules)):
+        frame = frame.withColumns(hits).withColumns(values)
     return frame
+
+
+@once_per_jvm
+def _parsed(types: tuple[tuple[str, Callable[[Column], Column]], ...]) -> dict[str, Column]:
+    return {column: parser(F.col(column)) for column, parser in types}
 
 
 def clean_values(frame: DataFrame, rules: list[Rule], types: dict) -> DataFrame:
@@ -69,15 +88,19 @@ def clean_values(frame: DataFrame, rules: list[Rule], types: dict) -> DataFrame:
     type (personal data, raw text that is parsed later) pass through untouched."""
     value_rules = [rule for rule in rules if rule.action is not Action.QUARANTINE_ROW]
     frame = _apply_stage(frame, [rule for rule in value_rules if rule.stage is Stage.RAW])
-    frame = frame.withColumns({column: parser(F.col(column)) for column, parser in types.items()})
+    frame = frame.withColumns(_parsed(tuple(types.items())))
     return _apply_stage(frame, [rule for rule in value_rules if rule.stage is Stage.TYPED])
+
+
+@once_per_jvm
+def _hit_sums(value_rules: tuple[Rule, ...]) -> tuple[Column, ...]:
+    return tuple(F.sum(F.col(hit_column(rule)).cast("long")).alias(rule.name) for rule in value_rules)
 
 
 def hit_counts_by_month(frame: DataFrame, rules: list[Rule]) -> dict:
     """{month: {rule name: rows it fired on}} for the value rules of a cleaned frame."""
     value_rules = [rule for rule in rules if rule.action is not Action.QUARANTINE_ROW]
-    sums = [F.sum(F.col(hit_column(rule)).cast("long")).alias(rule.name) for rule in value_rules]
-    rows = frame.groupBy("snapshot_date").agg(*sums).collect()
+    rows = frame.groupBy("snapshot_date").agg(*_hit_sums(tuple(value_rules))).collect()
     return {row["snapshot_date"]: {rule.name: row[rule.name] for rule in value_rules} for row in rows}
 
 
