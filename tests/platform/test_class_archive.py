@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from utils.platform import class_archive
+from utils.platform import class_archive, forkless_fs
 from utils.platform.spark_session import java_executable, java_version_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +97,11 @@ def test_a_damaged_archive_is_replaced_by_a_sound_one_made_once_and_used_by_the_
     second = start_spark_in_a_new_process(tmp_path)
     assert f"IN USE {archive} | " in second and "sharing" in second
     assert "SAVED None" in second  # made once
+
+
+def test_another_jar_on_the_class_path_gets_its_own_archive(tmp_path, monkeypatch):
+    before = class_archive.archive_path(tmp_path, JAVA, "openjdk 17")
+    other_jar = tmp_path / "other.jar"
+    other_jar.write_bytes(forkless_fs.JAR.read_bytes() + b"changed")
+    monkeypatch.setattr(forkless_fs, "JAR", other_jar)
+    assert class_archive.archive_path(tmp_path, JAVA, "openjdk 17") != before

@@ -6,10 +6,11 @@ them into later JVMs (`-XX:SharedArchiveFile`). The first successful run on a ma
 the archive at its end (a few seconds, once); every later Spark start uses it.
 
 The archive lives in a cache folder (~/.cache/loan-default-datamart, or
-$DATAMART_CLASS_ARCHIVE_DIR; `off` turns this off), named after the Java and Spark that made
-it, so upgrading either makes a new one. A damaged archive crashes the JVM at start, so an
-archive is written under another name and only put in place after a test JVM started with it;
-one damaged later on disk is deleted when a Spark start fails with it.
+$DATAMART_CLASS_ARCHIVE_DIR; `off` turns this off), named after the Java, the Spark and the
+project's jar that made it, so changing any of them makes a new one. A damaged archive
+crashes the JVM at start, so an archive is written under another name and only put in place
+after a test JVM started with it; one damaged later on disk is deleted when a Spark start
+fails with it.
 """
 
 import hashlib
@@ -21,6 +22,8 @@ from pathlib import Path
 import pyspark
 from py4j.protocol import Py4JError
 from pyspark.sql import SparkSession
+
+from utils.platform import forkless_fs
 
 CACHE_ENV = "DATAMART_CLASS_ARCHIVE_DIR"
 DEFAULT_CACHE = Path.home() / ".cache" / "loan-default-datamart"
@@ -36,8 +39,10 @@ def cache_folder() -> Path | None:
 
 
 def archive_path(folder: Path, java: str, java_version: str) -> Path:
-    """One archive per Java installation and Spark installation."""
-    key = "\n".join([os.path.realpath(java), java_version, pyspark.__version__, os.path.dirname(pyspark.__file__)])
+    """One archive per Java installation, Spark installation and driver class path (the JVM
+    does not map an archive made with other jars on its class path)."""
+    jar = hashlib.sha256(forkless_fs.JAR.read_bytes()).hexdigest()
+    key = "\n".join([os.path.realpath(java), java_version, pyspark.__version__, os.path.dirname(pyspark.__file__), jar])
     return folder / f"spark-classes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.jsa"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 
-from utils.platform import class_archive
+from utils.platform import class_archive, forkless_fs
 from utils.platform.errors import UserError
 
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -116,7 +116,7 @@ def start_spark(master: str = "local[*]", short_lived: bool = False) -> SparkSes
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no network needed, no warning about it
     archive_options, archive_config = class_archive.driver_settings(java, version_text)
     driver_options = [*archive_options, *(SHORT_LIVED_DRIVER_OPTIONS if short_lived else ())]
-    config = spark_config(master, driver_options) | archive_config
+    config = spark_config(master, driver_options) | forkless_fs.spark_settings(master) | archive_config
     builder = SparkSession.builder
     for key, value in config.items():
         builder = builder.config(key, value)
