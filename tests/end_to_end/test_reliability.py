@@ -179,8 +179,9 @@ def test_a_killed_run_leaves_every_partition_old_or_new_and_the_next_run_complet
         for month, frame in now[current].items():
             if not same(frame, before[current][month]):
                 assert any(key.endswith(month) for key in now[kept]), f"{current} {month} replaced but not kept"
-    # The next run takes over the dead run's lock, cleans up, and ends where a clean run ends.
-    assert run_main("--data-dir", changed, "--datamart-dir", datamart) == 0
+    # The same command again takes over the dead run's lock, cleans up, and ends where a
+    # clean run ends.
+    assert run_main("--data-dir", changed, "--datamart-dir", datamart, "--layers", layers) == 0
     out = capsys.readouterr().out
     assert "Taking over a stale lock" in out
     final = snapshot(datamart)
