@@ -104,4 +104,8 @@ def test_another_jar_on_the_class_path_gets_its_own_archive(tmp_path, monkeypatc
     other_jar = tmp_path / "other.jar"
     other_jar.write_bytes(forkless_fs.JAR.read_bytes() + b"changed")
     monkeypatch.setattr(forkless_fs, "JAR", other_jar)
-    assert class_archive.archive_path(tmp_path, JAVA, "openjdk 17") != before
+    changed = class_archive.archive_path(tmp_path, JAVA, "openjdk 17")
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "other.jar").write_bytes(other_jar.read_bytes())
+    monkeypatch.setattr(forkless_fs, "JAR", tmp_path / "copy" / "other.jar")  # the same jar elsewhere (a clone)
+    assert len({before, changed, class_archive.archive_path(tmp_path, JAVA, "openjdk 17")}) == 3

@@ -41,7 +41,7 @@ def cache_folder() -> Path | None:
 def archive_path(folder: Path, java: str, java_version: str) -> Path:
     """One archive per Java installation, Spark installation and driver class path (the JVM
     does not map an archive made with other jars on its class path)."""
-    jar = hashlib.sha256(forkless_fs.JAR.read_bytes()).hexdigest()
+    jar = f"{forkless_fs.JAR} {hashlib.sha256(forkless_fs.JAR.read_bytes()).hexdigest()}"
     key = "\n".join([os.path.realpath(java), java_version, pyspark.__version__, os.path.dirname(pyspark.__file__), jar])
     return folder / f"spark-classes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.jsa"
 
