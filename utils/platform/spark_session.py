@@ -25,7 +25,10 @@ JAVA_OPTIONS = f"-XX:-DontCompileHugeMethods -Dlog4j.configurationFile=file:{LOG
 # wins back (a new month in 0.82-0.89 of the time; Readme.txt, SPEED AND MEMORY). A session
 # that lives on (a notebook, the tests, warm runs) keeps C2: its later runs took 24 s with it
 # and 34 s without.
-SHORT_LIVED_DRIVER_OPTIONS = ("-XX:TieredStopAtLevel=1",)
+# C1 alone gets a 48 MB code cache: a fresh clone's first run (data generated, no class
+# archive yet) filled it after about 95 s, and the JVM stopped compiling and said so on the
+# console. 240 MB is the cache HotSpot gives C1 and C2 together.
+SHORT_LIVED_DRIVER_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m")
 
 
 def java_executable() -> str | None:
