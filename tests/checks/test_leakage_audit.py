@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pyspark.sql import functions as F
+from sklearn.metrics import roc_auc_score
 
 from utils.checks.leakage_audit import (
     GRADIENT_BOOSTING,
@@ -13,6 +14,7 @@ from utils.checks.leakage_audit import (
     POINT_IN_TIME,
     auc_standard_error,
     audit,
+    univariate_auc,
     verdict,
 )
 from utils.gold.feature_store import FEATURES
@@ -144,3 +146,17 @@ def test_a_gap_within_the_noise_of_small_splits_is_not_an_alarm():
 def test_auc_standard_error_shrinks_with_sample_size():
     assert auc_standard_error(0.8, 100, 0.3) > auc_standard_error(0.8, 10000, 0.3) > 0
     assert auc_standard_error(0.8, 100, 0.3) == pytest.approx(0.0527, abs=0.0005)  # Hanley & McNeil, 30 bad, 70 good
+
+
+def test_a_single_features_auc_is_roc_auc_score_direction_free_with_ties_and_gaps():
+    rng = np.random.default_rng(3)
+    labels = pd.Series(rng.integers(0, 2, 500))
+    values = pd.Series(np.round(rng.normal(size=500) + labels, 1))  # rounded: many ties
+    values[rng.random(500) < 0.2] = np.nan
+    known = values.notna()
+    expected = roc_auc_score(labels[known], values[known])
+    assert univariate_auc(values, labels) == pytest.approx(max(expected, 1 - expected), abs=1e-12)
+    assert univariate_auc(-values, labels) == pytest.approx(max(expected, 1 - expected), abs=1e-12)
+    assert univariate_auc(pd.Series([1.0, 1.0, np.nan]), pd.Series([0, 1, 1])) is None  # one value
+    assert univariate_auc(pd.Series([1.0, 2.0, 3.0]), pd.Series([1, 1, 0])) == 1.0  # perfectly separated
+    assert univariate_auc(pd.Series([1.0, 2.0, np.nan]), pd.Series([1, 1, 0])) is None  # one label left

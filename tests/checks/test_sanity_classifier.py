@@ -2,6 +2,7 @@
 
 import json
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from utils.checks.sanity_classifier import (
     split_by_month,
     with_split,
 )
+from utils.platform.spark_jobs import jobs_in_group, jobs_run
 from utils.tables import feature_store_path, label_store_path
 
 START = date(2023, 1, 1)
@@ -229,3 +231,15 @@ def test_the_ablations_last_row_is_the_sanity_checks_own_fit(spark, datamart):
     with threadpool_limits(limits=1):
         refitted = run_ablation(training_set, feature_columns(training_set.columns))
     assert run_sanity_check(spark, datamart)["ablation"] == refitted
+
+
+def test_a_local_datamart_is_read_without_spark_jobs_and_as_spark_reads_it(spark, datamart):
+    """pyarrow and pandas for a local folder; the same frame, types and count as Spark's join
+    (taken for a URI; file:// is one)."""
+    with jobs_in_group(spark, "local training set"):
+        local = load_training_set(spark, datamart)
+    through_spark = load_training_set(spark, Path(datamart).as_uri())
+    assert jobs_run(spark, "local training set") == 0
+    pd.testing.assert_frame_equal(local, through_spark, check_exact=True)
+    assert local.attrs == through_spark.attrs == {UNMATCHED: 1}
+    assert local["label"].dtype == "int32" and list(local["loan_id"]) == sorted(local["loan_id"])

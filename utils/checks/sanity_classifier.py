@@ -9,6 +9,7 @@ AUC and Gini per split together with the leakage audit (utils/checks/leakage_aud
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
+import pyarrow.dataset
 from pyspark.sql import SparkSession
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -19,10 +20,10 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from utils.checks.leakage_audit import GRADIENT_BOOSTING, TARGET, audit, verdict
-from utils.checks.training_set import LABEL_SIDE, UNMATCHED, labelled_features, read_frozen
+from utils.checks.training_set import LABEL_SIDE, UNMATCHED, labelled_features, labelled_features_frame, read_frozen
 from utils.gold.feature_store import FEATURES, KEYS
 from utils.platform import storage
-from utils.platform.partitions import read_table
+from utils.platform.partitions import read_local_table, read_table
 from utils.tables import feature_store_path, label_store_path
 
 SPLITS = ("train", "test", "oot")
@@ -33,10 +34,21 @@ RANDOM_STATE = 0
 
 def load_training_set(spark: SparkSession, datamart_dir: str) -> pd.DataFrame:
     """Loans with a known label joined to their feature row, with `application_month` (the
-    feature store's snapshot_date). `.attrs[UNMATCHED]` counts labelled loans with no feature row."""
-    labels = read_table(spark, label_store_path(datamart_dir))
-    joined, unmatched = labelled_features(labels, read_table(spark, feature_store_path(datamart_dir)))
-    training_set = joined.toPandas()
+    feature store's snapshot_date), in loan_id order as in a frozen training set.
+    `.attrs[UNMATCHED]` counts labelled loans with no feature row.
+
+    A local datamart's stores are read with pyarrow and joined in pandas: the same rows and
+    types as through Spark, without the Spark jobs (planning, code generation and the JIT
+    made them about 6 s of a fresh run on the default data, 1.5 s of a warm one). A datamart
+    at a URI (HDFS, object storage) is joined by Spark."""
+    labels, features = label_store_path(datamart_dir), feature_store_path(datamart_dir)
+    if storage.is_uri(datamart_dir):
+        joined, unmatched = labelled_features(read_table(spark, labels), read_table(spark, features))
+        training_set = joined.toPandas()
+    else:
+        known = read_local_table(labels, where=pyarrow.dataset.field(TARGET).is_valid())
+        training_set, unmatched = labelled_features_frame(known, read_local_table(features))
+    training_set = training_set.sort_values("loan_id", ignore_index=True)
     training_set["application_month"] = pd.to_datetime(training_set["application_month"])
     training_set.attrs[UNMATCHED] = unmatched
     return training_set

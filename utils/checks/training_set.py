@@ -39,19 +39,32 @@ INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 NULL = "\\N"  # a null's canonical text: no encoded value looks like it
 
 
-def labelled_features(labels: DataFrame, features: DataFrame) -> tuple[DataFrame, int]:
-    """Loans with a known label joined to their feature row, with `application_month` (the
-    feature store's snapshot_date), and the number of labelled loans with no feature row."""
-    known = labels.where(F.col(TARGET).isNotNull()).select("loan_id", TARGET, "label_def")
-    clashes = sorted(set(LABEL_SIDE) & set(features.columns))
+def refuse_label_clashes(feature_columns) -> None:
+    clashes = sorted(set(LABEL_SIDE) & set(feature_columns))
     if clashes:
         raise UserError(
             f"the feature store has column(s) {', '.join(clashes)}, which the sanity check adds from the "
             "label store; a feature named like the label leaks it. Rebuild the feature store without them."
         )
+
+
+def labelled_features(labels: DataFrame, features: DataFrame) -> tuple[DataFrame, int]:
+    """Loans with a known label joined to their feature row, with `application_month` (the
+    feature store's snapshot_date), and the number of labelled loans with no feature row."""
+    known = labels.where(F.col(TARGET).isNotNull()).select("loan_id", TARGET, "label_def")
+    refuse_label_clashes(features.columns)
     features = features.withColumnRenamed("snapshot_date", "application_month")
     unmatched = known.join(features.select("loan_id"), "loan_id", "left_anti").count()
     return known.join(features, "loan_id"), unmatched
+
+
+def labelled_features_frame(labels: pd.DataFrame, features: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """`labelled_features` of two pandas frames: the same columns in the same order."""
+    known = labels.loc[labels[TARGET].notna(), ["loan_id", TARGET, "label_def"]]
+    refuse_label_clashes(features.columns)
+    features = features.rename(columns={"snapshot_date": "application_month"})
+    unmatched = int((~known["loan_id"].isin(features["loan_id"])).sum())
+    return known.merge(features, on="loan_id", how="inner"), unmatched
 
 
 def parse_instant(flag: str, text: str) -> datetime:

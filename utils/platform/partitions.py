@@ -25,6 +25,9 @@ from datetime import date
 from functools import reduce
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset
 import pyarrow.parquet
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -180,3 +183,13 @@ def read_table(spark: SparkSession, table_path: str) -> DataFrame:
     """Every month of a table (Spark's own error when it has none)."""
     paths = [partition_path(table_path, month) for month in months_present(table_path)]
     return read_partitions(spark, table_path, paths) if paths else spark.read.parquet(table_path)
+
+
+def read_local_table(table_path: str, where: pyarrow.dataset.Expression | None = None) -> pd.DataFrame:
+    """Every month of a local table as pandas (the rows `where` holds, filtered before the
+    conversion, as Spark filters before toPandas: an int column keeps its type when its nulls
+    are filtered out), read with pyarrow: no Spark job. `snapshot_date` comes as dates, as
+    Spark's toPandas gives them."""
+    months = pyarrow.dataset.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), flavor="hive")
+    table = pyarrow.dataset.dataset(table_path, format="parquet", partitioning=months)
+    return table.to_table(filter=where).to_pandas()
