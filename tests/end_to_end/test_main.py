@@ -101,7 +101,7 @@ def test_run_record_counts_the_spark_jobs_of_every_table(full_run):
         for name, table in tables.items()
     }
     assert len(jobs) == 11 and all(isinstance(count, int) and count >= 1 for count in jobs.values()), jobs
-    assert record["sanity_check"]["spark_jobs"] >= 1
+    assert record["sanity_check"]["spark_jobs"] == 0  # a local datamart's stores are read with pyarrow
 
 
 def test_a_run_in_a_session_that_lives_on_keeps_both_jit_compilers(full_run):
