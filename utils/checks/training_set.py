@@ -58,9 +58,11 @@ def labelled_features(labels: DataFrame, features: DataFrame) -> tuple[DataFrame
     return known.join(features, "loan_id"), unmatched
 
 
-def labelled_features_frame(labels: pd.DataFrame, features: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """`labelled_features` of two pandas frames: the same columns in the same order."""
-    known = labels.loc[labels[TARGET].notna(), ["loan_id", TARGET, "label_def"]]
+def labelled_features_frame(known: pd.DataFrame, features: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """`labelled_features` of pandas frames, the same columns in the same order, for labels
+    already known: filtered before they became pandas, as Spark filters before toPandas, so an
+    int label keeps its type (a column with nulls converts to floats)."""
+    known = known[["loan_id", TARGET, "label_def"]]
     refuse_label_clashes(features.columns)
     features = features.rename(columns={"snapshot_date": "application_month"})
     unmatched = int((~known["loan_id"].isin(features["loan_id"])).sum())

@@ -186,10 +186,9 @@ def read_table(spark: SparkSession, table_path: str) -> DataFrame:
 
 
 def read_local_table(table_path: str, where: pyarrow.dataset.Expression | None = None) -> pd.DataFrame:
-    """Every month of a local table as pandas (the rows `where` holds, filtered before the
-    conversion, as Spark filters before toPandas: an int column keeps its type when its nulls
-    are filtered out), read with pyarrow: no Spark job. `snapshot_date` comes as dates, as
-    Spark's toPandas gives them."""
+    """Every month of a local table as pandas, read with pyarrow: no Spark job. Only the rows
+    `where` holds, filtered before the conversion to pandas. `snapshot_date` comes as dates,
+    as Spark's toPandas gives them."""
     months = pyarrow.dataset.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), flavor="hive")
     table = pyarrow.dataset.dataset(table_path, format="parquet", partitioning=months)
     return table.to_table(filter=where).to_pandas()
