@@ -1,6 +1,7 @@
 """Feature drift: PSI on hand-made bin counts with a known answer, the binning, and the gold job."""
 
 import math
+import shutil
 from datetime import date
 
 import pandas as pd
@@ -151,6 +152,26 @@ def test_drift_job_writes_one_row_per_feature_and_month(spark, tmp_path):
     march = summary["months"][MAR]
     assert (march["rows"], march["applications"], march["features_significant"]) == (2, 40, 1)
     assert march["max_psi"] == pytest.approx(psi["Age", str(MAR)], abs=1e-4)
+
+
+def test_a_local_store_gives_the_drift_spark_gives_for_the_same_store_at_a_uri(spark, tmp_path):
+    """A local feature store is read with pyarrow, one at a URI by Spark (file:// is one): the
+    same table and summary."""
+    ages = {JAN: list(range(20, 60)), FEB: list(range(25, 65)), MAR: list(range(40, 80))}
+    hand_made_store(spark, tmp_path / "local", ages)
+    shutil.copytree(tmp_path / "local", tmp_path / "uri")
+    local = drift.build_feature_drift(spark, str(tmp_path / "local"), reference_months=2)
+    through_spark = drift.build_feature_drift(spark, (tmp_path / "uri").as_uri(), reference_months=2)
+    assert local == through_spark
+    ordered = ["snapshot_date", "feature"]
+    assert_frame_equal(
+        pd.read_parquet(tmp_path / "local" / "gold" / "feature_drift").sort_values(ordered, ignore_index=True),
+        pd.read_parquet(tmp_path / "uri" / "gold" / "feature_drift").sort_values(ordered, ignore_index=True),
+        check_exact=True,
+    )
+    # A rebuilt month finds the stored reference window through either reader: only it is redone.
+    for root in (str(tmp_path / "local"), (tmp_path / "uri").as_uri()):
+        assert list(drift.build_feature_drift(spark, root, rebuilt=[MAR], reference_months=2)["months"]) == [MAR]
 
 
 def drift_files(folder) -> dict[str, list[str]]:

@@ -2,11 +2,19 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 
 from tests.conftest import rows
-from utils.platform.partitions import partition_path, read_months, read_table, stored_schema, write_months
+from utils.platform.partitions import (
+    partition_path,
+    read_months,
+    read_months_frame,
+    read_table,
+    stored_schema,
+    write_months,
+)
 from utils.platform.spark_jobs import group_name, jobs_in_group, jobs_run
 
 JANUARY, FEBRUARY, MARCH = date(2023, 1, 1), date(2023, 2, 1), date(2023, 3, 1)
@@ -53,3 +61,17 @@ def test_a_month_without_rows_is_not_read(spark, tmp_path):
     path = str(tmp_path / "table")
     a_table(spark, path)
     assert read_months(spark, path, [MARCH]) is None
+
+
+def test_a_local_table_is_read_into_pandas_without_a_spark_job_as_spark_reads_it(spark, tmp_path):
+    path = str(tmp_path / "table")
+    a_table(spark, path)
+    local_read = group_name("test", "local read")
+    with jobs_in_group(spark, local_read):
+        local = read_months_frame(spark, path, [FEBRUARY])
+        both = read_months_frame(spark, path, [JANUARY, FEBRUARY])
+    assert jobs_run(spark, local_read) == 0
+    assert list(local["snapshot_date"]) == [FEBRUARY]
+    through_spark = read_months_frame(spark, Path(path).as_uri(), [JANUARY, FEBRUARY])  # a URI: Spark reads it
+    ordered = lambda frame: frame.sort_values("snapshot_date", ignore_index=True)  # noqa: E731
+    pd.testing.assert_frame_equal(ordered(both), ordered(through_spark), check_exact=True)

@@ -12,23 +12,23 @@ with every share floored at EPSILON, so a bin empty on one side counts as a larg
 instead of a division by zero. Reading: below 0.1 stable, 0.1 to 0.25 a moderate shift,
 above 0.25 a shift to investigate before trusting a model on that month.
 
-The feature store is read into the driver once (through Arrow), as the sanity classifier
-does: the binning and PSI are then exact and take well under a second, where the same
-work as Spark jobs (an unpivot to one row per value, approximate percentiles per feature,
-a grid of joins) took 15 to 20 seconds on the default data. The table
-`gold/feature_drift` has one row per feature and application month.
+The feature store's months are read into the driver once, as the sanity classifier does
+(with pyarrow for a local datamart, so without a Spark job): the binning and PSI are then
+exact and take well under a second, where the same work as Spark jobs (an unpivot to one
+row per value, approximate percentiles per feature, a grid of joins) took 15 to 20 seconds
+on the default data. The table `gold/feature_drift` has one row per feature and
+application month.
 """
 
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import SparkSession
 
 from utils.gold.feature_store import FEATURES
 from utils.platform.errors import UserError
-from utils.platform.partitions import months_present, read_months, read_table, write_months
+from utils.platform.partitions import months_present, read_months_frame, write_months
 from utils.sources.months import add_months
 from utils.sources.registry import CLICKSTREAM
 from utils.tables import feature_drift_path, feature_store_path, silver_table_path
@@ -53,7 +53,7 @@ def drift_level(psi: pd.Series) -> pd.Series:
     )
 
 
-def feature_names(feature_store: DataFrame) -> list[str]:
+def feature_names(feature_store: pd.DataFrame) -> list[str]:
     """The declared features present in the store, in declaration order (keys and lineage are not features)."""
     columns = set(feature_store.columns)
     return [feature.name for feature in FEATURES if feature.name in columns]
@@ -177,10 +177,11 @@ def summarise(per_month: list[dict], reference_months: list[date], features: int
 
 def stored_reference(spark: SparkSession, drift_path: str) -> tuple[date, date] | None:
     """The reference window the drift table was last computed against (None: no table yet)."""
-    if not months_present(drift_path):
+    months = months_present(drift_path)
+    if not months:
         return None
-    window = read_table(spark, drift_path).select("reference_start", "reference_end").distinct().collect()
-    return (window[0]["reference_start"], window[0]["reference_end"]) if len(window) == 1 else None
+    window = read_months_frame(spark, drift_path, months)[["reference_start", "reference_end"]].drop_duplicates()
+    return tuple(window.iloc[0]) if len(window) == 1 else None
 
 
 def months_to_compute(
@@ -208,10 +209,9 @@ def build_feature_drift(
     path = feature_drift_path(datamart_dir)
     drift_months = months_present(path)
     computed = months_to_compute(months, rebuilt, reference, drift_months, stored_reference(spark, path))
-    store = read_months(spark, store_path, sorted(set(reference) | set(computed)))
+    store = read_months_frame(spark, store_path, sorted(set(reference) | set(computed)))
     features = feature_names(store)
-    values = store.select("snapshot_date", *[F.col(name).cast("double").alias(name) for name in features]).toPandas()
-    drift = feature_drift(values, reference, features)
+    drift = feature_drift(store.astype(dict.fromkeys(features, "float64")), reference, features)
     drift = drift[drift["snapshot_date"].isin(computed)]
     per_month = [
         {

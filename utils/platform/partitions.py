@@ -192,3 +192,11 @@ def read_local_table(table_path: str, where: pyarrow.dataset.Expression | None =
     months = pyarrow.dataset.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), flavor="hive")
     table = pyarrow.dataset.dataset(table_path, format="parquet", partitioning=months)
     return table.to_table(filter=where).to_pandas()
+
+
+def read_months_frame(spark: SparkSession, table_path: str, months: list[date]) -> pd.DataFrame:
+    """The table's rows for the given months (all present) as pandas: a local table read with
+    pyarrow, without a Spark job; a table at a URI (HDFS, object storage) by Spark."""
+    if storage.is_uri(table_path):
+        return read_months(spark, table_path, months).toPandas()
+    return read_local_table(table_path, where=pyarrow.dataset.field(PARTITION_COLUMN).isin(months))
