@@ -109,3 +109,26 @@ def test_another_jar_on_the_class_path_gets_its_own_archive(tmp_path, monkeypatc
     (tmp_path / "copy" / "other.jar").write_bytes(other_jar.read_bytes())
     monkeypatch.setattr(forkless_fs, "JAR", tmp_path / "copy" / "other.jar")  # the same jar elsewhere (a clone)
     assert len({before, changed, class_archive.archive_path(tmp_path, JAVA, "openjdk 17")}) == 3
+
+
+def test_a_project_that_links_to_utils_shares_the_repositorys_archive_and_class_path(tmp_path):
+    """The notebook tests run the notebooks in a folder whose utils/ links to the repository's:
+    their kernels must map the archive the other tests' JVMs use, not save one of their own."""
+    (tmp_path / "utils").symlink_to(ROOT / "utils", target_is_directory=True)
+    script = (
+        "from pathlib import Path; from utils.platform import class_archive, forkless_fs; "
+        f"print(class_archive.archive_path(Path({str(tmp_path)!r}), {JAVA!r}, 'openjdk 17')); "
+        "print(forkless_fs.spark_settings('local[2]')['spark.driver.extraClassPath'])"
+    )
+    linked = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert linked == [
+        str(class_archive.archive_path(tmp_path, JAVA, "openjdk 17")),
+        forkless_fs.spark_settings("local[2]")["spark.driver.extraClassPath"],
+    ]

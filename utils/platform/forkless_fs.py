@@ -9,7 +9,9 @@ built from it (the command is in the .java file).
 
 from pathlib import Path
 
-JAR = Path(__file__).with_name("jvm") / "forkless-local-fs.jar"
+# Resolved, so a project folder that links to utils/ (the notebook tests make one) puts the
+# same jar path on the class path as the repository and shares its class archive.
+JAR = Path(__file__).resolve().with_name("jvm") / "forkless-local-fs.jar"
 FILE_SYSTEM_CLASS = "datamart.hadoop.ForklessLocalFileSystem"
 
 
