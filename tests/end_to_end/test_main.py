@@ -216,6 +216,18 @@ def test_missing_file(capsys, small_data, tmp_path):
     expect_user_error(capsys, ["--data-dir", data, "--datamart-dir", tmp_path / "dm"], "lacks feature_clickstream.csv")
 
 
+def test_an_empty_data_folder_that_is_not_the_default_says_how_to_fill_it(capsys, tmp_path):
+    (tmp_path / "empty").mkdir()
+    expect_user_error(
+        capsys,
+        ["--data-dir", tmp_path / "empty", "--datamart-dir", tmp_path / "dm"],
+        f"holds none of the four source files (lms_loan_daily.csv, feature_clickstream.csv, features_attributes.csv, "
+        f"features_financials.csv); put them there, or write the synthetic set there with "
+        f"`python main.py generate-data --out {tmp_path / 'empty'}`",
+    )
+    assert list((tmp_path / "empty").iterdir()) == []
+
+
 def test_renamed_column(capsys, small_data, tmp_path):
     text = (small_data / ATTRIBUTES.file_name).read_text().replace("Occupation", "Job", 1)
     data = broken_copy(small_data, tmp_path, ATTRIBUTES.file_name, text)

@@ -27,9 +27,14 @@ def present_sources(data_dir: str) -> list[Source]:
 def require_all_sources(data_dir: str) -> None:
     present = present_sources(data_dir)
     missing = [source.file_name for source in SOURCES if source not in present]
+    if not present:  # only an empty default data/ is filled in by itself (main.py, ensure_source_data)
+        raise UserError(
+            f"The data folder {data_dir} holds none of the four source files ({', '.join(missing)}); "
+            f"put them there, or write the synthetic set there with `python main.py generate-data --out {data_dir}`."
+        )
     if missing:
         raise UserError(
-            f"The data folder {data_dir} lacks {', '.join(missing)}; add the missing file(s) so all four sources are there (or empty the folder to run on generated data)."
+            f"The data folder {data_dir} lacks {', '.join(missing)}; add the missing file(s) so all four sources are there."
         )
 
 
