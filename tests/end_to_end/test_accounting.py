@@ -8,6 +8,7 @@ from pyspark.sql import functions as F
 
 from tests.end_to_end.test_main import records, run_main
 from utils.gold import build as gold_build
+from utils.silver import build as silver_build
 from utils.sources.registry import LOAN_DAILY
 
 
@@ -65,3 +66,29 @@ def test_a_loan_lost_without_a_reason_fails_the_run_and_is_named(small_datamart,
     error = capsys.readouterr().err
     assert "gold/feature_store: 1 loan(s) in silver neither in the store nor held back" in error and lost[0] in error
     assert not (datamart / "gold" / "feature_store").exists()  # nothing published
+
+
+def test_a_row_lost_between_bronze_and_silver_fails_the_run_and_names_the_month(
+    small_datamart, tmp_path, monkeypatch, capsys
+):
+    """Silver's reconciliation counts the rows as written (bronze = silver + quarantine per
+    month): a silver write that drops a row (a bug) fails the run with the counts."""
+    original = silver_build.drop_hit_columns
+
+    def losing_one(frame):
+        written = original(frame)
+        if "Occupation" not in written.columns:  # only attributes loses a row
+            return written
+        lost = written.where(F.col("snapshot_date") == "2023-02-01").orderBy("Customer_ID").first()
+        return written.where((F.col("Customer_ID") != lost["Customer_ID"]) | (F.col("snapshot_date") != "2023-02-01"))
+
+    monkeypatch.setattr(silver_build, "drop_hit_columns", losing_one)
+    datamart = tmp_path / "datamart"
+    shutil.copytree(small_datamart, datamart)
+    bronze = pd.read_parquet(datamart / "bronze" / "features_attributes" / "snapshot_date=2023-02-01")
+    assert run_main("--datamart-dir", datamart, "--layers", "silver") == 1
+    error = capsys.readouterr().err
+    assert (
+        f"silver/attributes 2023-02-01: bronze has {len(bronze)} rows but silver has {len(bronze) - 1} and "
+        "quarantine 0; rows were lost" in error
+    ), error

@@ -1,5 +1,6 @@
 """Reading month partitions: the schema comes from the files' footers, so a read starts no Spark job."""
 
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -8,6 +9,7 @@ import pandas as pd
 
 from tests.conftest import rows
 from utils.platform.partitions import (
+    month_counts,
     partition_path,
     read_months,
     read_months_frame,
@@ -75,3 +77,21 @@ def test_a_local_table_is_read_into_pandas_without_a_spark_job_as_spark_reads_it
     through_spark = read_months_frame(spark, Path(path).as_uri(), [JANUARY, FEBRUARY])  # a URI: Spark reads it
     ordered = lambda frame: frame.sort_values("snapshot_date", ignore_index=True)  # noqa: E731
     pd.testing.assert_frame_equal(ordered(both), ordered(through_spark), check_exact=True)
+
+
+def test_a_local_tables_rows_per_month_are_counted_from_its_footers_as_spark_counts_them(spark, tmp_path):
+    path = str(tmp_path / "table")
+    a_table(spark, path)
+    january = Path(partition_path(path, JANUARY))
+    written = next(january.glob("part-*.parquet"))
+    shutil.copy(written, january / "part-copy.parquet")  # a second file in a month: both count
+    (january / "_ignored").write_text("not data")  # Spark skips hidden files; so must the count
+    tables = {"table": path, "absent": str(tmp_path / "absent")}
+    counting = group_name("test", "local count")
+    with jobs_in_group(spark, counting):
+        local = month_counts(spark, tables, [JANUARY, FEBRUARY, MARCH])
+        every_month = month_counts(spark, tables)
+    assert jobs_run(spark, counting) == 0
+    assert local == every_month == {"table": {JANUARY: 2, FEBRUARY: 1}, "absent": {}}
+    uris = {name: Path(folder).as_uri() for name, folder in tables.items()}  # at a URI, Spark counts
+    assert month_counts(spark, uris, [JANUARY, FEBRUARY, MARCH]) == month_counts(spark, uris) == local
