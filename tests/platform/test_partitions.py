@@ -9,6 +9,7 @@ import pandas as pd
 
 from tests.conftest import rows
 from utils.platform.partitions import (
+    distinct_values,
     month_counts,
     partition_path,
     read_months,
@@ -95,3 +96,16 @@ def test_a_local_tables_rows_per_month_are_counted_from_its_footers_as_spark_cou
     assert local == every_month == {"table": {JANUARY: 2, FEBRUARY: 1}, "absent": {}}
     uris = {name: Path(folder).as_uri() for name, folder in tables.items()}  # at a URI, Spark counts
     assert month_counts(spark, uris, [JANUARY, FEBRUARY, MARCH]) == month_counts(spark, uris) == local
+
+
+def test_the_values_of_a_local_tables_column_are_read_without_a_spark_job_as_spark_reads_them(spark, tmp_path):
+    path = str(tmp_path / "table")
+    a_table(spark, path)  # January "a", February null
+    reading = group_name("test", "distinct values")
+    with jobs_in_group(spark, reading):
+        local = {
+            months: distinct_values(spark, path, list(months), "name") for months in [(JANUARY,), (JANUARY, FEBRUARY)]
+        }
+    assert jobs_run(spark, reading) == 0
+    assert local == {(JANUARY,): {"a"}, (JANUARY, FEBRUARY): {"a", None}}
+    assert distinct_values(spark, Path(path).as_uri(), [JANUARY, FEBRUARY], "name") == {"a", None}  # Spark

@@ -25,7 +25,7 @@ from utils.gold.reconciliation import (
 )
 from utils.platform import storage
 from utils.platform.errors import DataContractError, UserError
-from utils.platform.partitions import months_present, read_months, read_table, write_months
+from utils.platform.partitions import distinct_values, months_present, read_months, read_table, write_months
 from utils.sources.registry import ATTRIBUTES, CLICKSTREAM, FINANCIALS, LOAN_DAILY, Source
 from utils.tables import (
     bronze_table_path,
@@ -123,12 +123,10 @@ def require_one_label_definition(
 ) -> None:
     """A label store never mixes definitions: the months not rebuilt must already use this one."""
     path = label_store_path(datamart_dir)
-    kept = read_months(spark, path, [month for month in months_present(path) if month not in months])
-    if kept is None:
+    kept = [month for month in months_present(path) if month not in months]
+    if not kept:
         return
-    others = sorted(
-        row["label_def"] for row in kept.select("label_def").distinct().collect() if row["label_def"] != definition.name
-    )
+    others = sorted(name for name in distinct_values(spark, path, kept, "label_def") if name != definition.name)
     if others:
         raise UserError(
             f"gold/label_store holds labels defined as {', '.join(others)} for months this run does not rebuild; "

@@ -211,13 +211,27 @@ def read_table(spark: SparkSession, table_path: str) -> DataFrame:
     return read_partitions(spark, table_path, paths) if paths else spark.read.parquet(table_path)
 
 
+def local_dataset(table_path: str) -> pyarrow.dataset.Dataset:
+    """A local table for pyarrow: `snapshot_date` from the folder names, as dates; hidden
+    files and folders (_SUCCESS, .crc) left out, as Spark leaves them out."""
+    months = pyarrow.dataset.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), flavor="hive")
+    return pyarrow.dataset.dataset(table_path, format="parquet", partitioning=months)
+
+
 def read_local_table(table_path: str, where: pyarrow.dataset.Expression | None = None) -> pd.DataFrame:
     """Every month of a local table as pandas, read with pyarrow: no Spark job. Only the rows
     `where` holds, filtered before the conversion to pandas. `snapshot_date` comes as dates,
     as Spark's toPandas gives them."""
-    months = pyarrow.dataset.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), flavor="hive")
-    table = pyarrow.dataset.dataset(table_path, format="parquet", partitioning=months)
-    return table.to_table(filter=where).to_pandas()
+    return local_dataset(table_path).to_table(filter=where).to_pandas()
+
+
+def distinct_values(spark: SparkSession, table_path: str, months: list[date], column: str) -> set:
+    """The values one column takes in the given months (all present) of a table: a local
+    table's read with pyarrow, that column alone and without a Spark job; at a URI, by Spark."""
+    if storage.is_uri(table_path):
+        return {row[column] for row in read_months(spark, table_path, months).select(column).distinct().collect()}
+    in_months = pyarrow.dataset.field(PARTITION_COLUMN).isin(months)
+    return set(local_dataset(table_path).to_table(columns=[column], filter=in_months)[column].unique().to_pylist())
 
 
 def read_months_frame(spark: SparkSession, table_path: str, months: list[date]) -> pd.DataFrame:
