@@ -133,25 +133,16 @@ def recover_interrupted_writes(datamart_dir: str, depth: int = 4) -> list[str]:
     return done
 
 
-def data_files(partition: Path) -> list[Path]:
-    """The files Spark reads in a local partition folder: not hidden (_SUCCESS, .crc files)."""
-    return sorted(path for path in partition.iterdir() if path.is_file() and not path.name.startswith(("_", ".")))
-
-
 def local_month_counts(table_path: str, months: list[date]) -> dict[date, int]:
     """Rows per month of a local table as its parquet footers give them (what Spark's count
     of the files reads too); months without rows are left out, as in a count by month."""
-    counts = {}
-    for month in months:
-        partition = Path(partition_path(table_path, month))
-        rows = (
-            sum(pyarrow.parquet.read_metadata(file).num_rows for file in data_files(partition))
-            if partition.is_dir()
-            else 0
-        )
-        if rows:
-            counts[month] = rows
-    return counts
+    if not Path(table_path).is_dir():
+        return {}
+    counts: dict[date, int] = {}
+    for file in local_dataset(table_path).get_fragments(filter=pyarrow.dataset.field(PARTITION_COLUMN).isin(months)):
+        month = pyarrow.dataset.get_partition_keys(file.partition_expression)[PARTITION_COLUMN]
+        counts[month] = counts.get(month, 0) + file.count_rows()
+    return {month: rows for month, rows in counts.items() if rows}
 
 
 def month_counts(
