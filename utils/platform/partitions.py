@@ -139,7 +139,7 @@ def local_month_counts(table_path: str, months: list[date]) -> dict[date, int]:
     if not Path(table_path).is_dir():
         return {}
     counts: dict[date, int] = {}
-    for file in local_dataset(table_path).get_fragments(filter=pyarrow.dataset.field(PARTITION_COLUMN).isin(months)):
+    for file in local_dataset(table_path).get_fragments(filter=in_months(months)):
         month = pyarrow.dataset.get_partition_keys(file.partition_expression)[PARTITION_COLUMN]
         counts[month] = counts.get(month, 0) + file.count_rows()
     return {month: rows for month, rows in counts.items() if rows}
@@ -209,6 +209,11 @@ def local_dataset(table_path: str) -> pyarrow.dataset.Dataset:
     return pyarrow.dataset.dataset(table_path, format="parquet", partitioning=months)
 
 
+def in_months(months: list[date]) -> pyarrow.dataset.Expression:
+    """A pyarrow filter on a local table's month partitions."""
+    return pyarrow.dataset.field(PARTITION_COLUMN).isin(months)
+
+
 def read_local_table(table_path: str, where: pyarrow.dataset.Expression | None = None) -> pd.DataFrame:
     """Every month of a local table as pandas, read with pyarrow: no Spark job. Only the rows
     `where` holds, filtered before the conversion to pandas. `snapshot_date` comes as dates,
@@ -221,8 +226,9 @@ def distinct_values(spark: SparkSession, table_path: str, months: list[date], co
     table's read with pyarrow, that column alone and without a Spark job; at a URI, by Spark."""
     if storage.is_uri(table_path):
         return {row[column] for row in read_months(spark, table_path, months).select(column).distinct().collect()}
-    in_months = pyarrow.dataset.field(PARTITION_COLUMN).isin(months)
-    return set(local_dataset(table_path).to_table(columns=[column], filter=in_months)[column].unique().to_pylist())
+    return set(
+        local_dataset(table_path).to_table(columns=[column], filter=in_months(months))[column].unique().to_pylist()
+    )
 
 
 def read_months_frame(spark: SparkSession, table_path: str, months: list[date]) -> pd.DataFrame:
@@ -230,4 +236,4 @@ def read_months_frame(spark: SparkSession, table_path: str, months: list[date]) 
     pyarrow, without a Spark job; a table at a URI (HDFS, object storage) by Spark."""
     if storage.is_uri(table_path):
         return read_months(spark, table_path, months).toPandas()
-    return read_local_table(table_path, where=pyarrow.dataset.field(PARTITION_COLUMN).isin(months))
+    return read_local_table(table_path, where=in_months(months))
