@@ -102,18 +102,28 @@ def bin_numbers(values: pd.Series, edges: np.ndarray, points: np.ndarray) -> np.
 def bin_counts(store: pd.DataFrame, reference_months: list[date], features: list[str]) -> pd.DataFrame:
     """Rows per snapshot_date, feature and bin, the bins coming from the reference months."""
     in_reference = store["snapshot_date"].isin(reference_months)
-    parts = []
-    for feature in features:
-        edges, points = bin_edges(store.loc[in_reference, feature])
-        binned = pd.DataFrame(
-            {
-                "snapshot_date": store["snapshot_date"],
-                "feature": feature,
-                "bin": bin_numbers(store[feature], edges, points),
-            }
-        )
-        parts.append(binned.groupby(["snapshot_date", "feature", "bin"]).size().rename("count").reset_index())
-    return pd.concat(parts, ignore_index=True)
+    bins = np.column_stack(
+        [bin_numbers(store[feature], *bin_edges(store.loc[in_reference, feature])) for feature in features]
+    )
+    # One grouping over every (row, feature) pair, by integer codes: a grouping per feature
+    # cost more than the binning itself (0.23 against 0.04 s for 300 rows and 159 features).
+    month_codes, months = pd.factorize(store["snapshot_date"], sort=True)
+    pairs = pd.DataFrame(
+        {
+            "month": np.repeat(month_codes, len(features)),
+            "feature": np.tile(np.arange(len(features)), len(store)),
+            "bin": bins.ravel(),
+        }
+    )
+    counts = pairs.groupby(["month", "feature", "bin"]).size().rename("count").reset_index()
+    return pd.DataFrame(
+        {
+            "snapshot_date": np.asarray(months, dtype=object)[counts["month"]],
+            "feature": np.asarray(features, dtype=object)[counts["feature"]],
+            "bin": counts["bin"],
+            "count": counts["count"],
+        }
+    )
 
 
 def population_stability(counts: pd.DataFrame, reference_months: list[date]) -> pd.DataFrame:
