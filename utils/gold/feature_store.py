@@ -9,12 +9,13 @@ Lineage columns (prefixed `_`) say which source month each part came from, so th
 audit can check the point-in-time rule on the stored data itself.
 """
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from utils.gold.application_features import APPLICATION_FEATURES
 from utils.gold.clickstream_windows import CLICKSTREAM_FEATURES, FIRST_MONTH, LAST_MONTH, clickstream_windows
 from utils.gold.features import Feature
+from utils.platform.expressions import once_per_jvm
 
 KEYS = ("loan_id", "Customer_ID")
 FEATURES: list[Feature] = APPLICATION_FEATURES + CLICKSTREAM_FEATURES
@@ -47,6 +48,12 @@ def latest_as_of(apps: DataFrame, table: DataFrame, as_of_column: str) -> DataFr
     )
 
 
+@once_per_jvm
+def feature_columns() -> tuple[Column, ...]:
+    """Every feature's expression under its name (built once: some 800 calls into the JVM)."""
+    return tuple(feature.expression().alias(feature.name) for feature in FEATURES)
+
+
 def build_feature_store(
     loan_daily: DataFrame, attributes: DataFrame, financials: DataFrame, clickstream: DataFrame
 ) -> DataFrame:
@@ -58,9 +65,7 @@ def build_feature_store(
         .join(latest_as_of(apps, financials, "_financials_as_of"), "loan_id", "left")
         .join(clickstream_windows(apps, clickstream), "loan_id", "left")
     )
-    return joined.select(
-        *KEYS, *[feature.expression().alias(feature.name) for feature in FEATURES], *LINEAGE, "snapshot_date"
-    )
+    return joined.select(*KEYS, *feature_columns(), *LINEAGE, "snapshot_date")
 
 
 def column_dictionary(feature_store: DataFrame) -> list[dict]:

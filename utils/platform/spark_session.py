@@ -1,5 +1,6 @@
 """Spark session set-up: one session per run, sized for a laptop, quiet, ANSI on."""
 
+import functools
 import os
 import re
 import shutil
@@ -38,6 +39,7 @@ def java_executable() -> str | None:
     return shutil.which("java")
 
 
+@functools.cache  # one `java -version` per process: a warm session starts Spark for every run
 def java_version_text(java: str) -> str:
     return subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
 
