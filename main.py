@@ -589,6 +589,7 @@ def run_layers(
 
 def command_run(args: argparse.Namespace) -> None:
     from utils.platform.class_archive import archive_in_use
+    from utils.platform.code_generation import compiled_so_far
     from utils.platform.datamart_lock import datamart_lock
     from utils.platform.partitions import recover_interrupted_writes
     from utils.platform.spark_session import driver_jit, save_class_archive, start_spark
@@ -631,6 +632,7 @@ def command_run(args: argparse.Namespace) -> None:
             "class_archive": archive_in_use(spark),
             "driver_jit": driver_jit(spark),
         }
+        compiled_before = compiled_so_far(spark)
         for action in recover_interrupted_writes(args.datamart_dir):
             console.say(f"Recovered after a crash: {action}.")
         try:
@@ -650,6 +652,7 @@ def command_run(args: argparse.Namespace) -> None:
                 "removed and every table is as it was before the run or as the run had finished it: "
                 "free some space and rerun."
             ) from None
+        record.content["spark"]["code_generation"] = compiled_so_far(spark).since(compiled_before)
         record.finish("succeeded")
         path = record.write(args.datamart_dir)
     for line in summary(record):
