@@ -168,8 +168,15 @@ def measure(scenario: str, data: Path, work: Path, env: dict, repeats: int) -> l
         seconds, peak = run_measured(argv, env)
         if scenario == "warm":
             seconds = json.loads(times.read_text())[-1]
-        steps = {} if scenario == "floor" else table_seconds(latest_record(datamart))
-        runs.append({"wall_seconds": round(seconds, 2), "peak_memory_mb": round(peak / 2**20), "steps": steps})
+        record = {} if scenario == "floor" else latest_record(datamart)
+        runs.append(
+            {
+                "wall_seconds": round(seconds, 2),
+                "peak_memory_mb": round(peak / 2**20),
+                "steps": table_seconds(record) if record else {},
+                "code_generation": record["spark"]["code_generation"] if record else {},
+            }
+        )
         print(f"  {scenario:<10} run {attempt}: {seconds:6.1f} s, peak {peak / 2**20:,.0f} MB", flush=True)
     return runs
 
@@ -185,6 +192,9 @@ def summarise(runs: list[dict]) -> dict:
         "max_wall_seconds": max(run["wall_seconds"] for run in runs),
         "median_peak_memory_mb": round(statistics.median(run["peak_memory_mb"] for run in runs)),
         "median_step_seconds": steps,
+        "median_code_generation": {
+            name: statistics.median(run["code_generation"][name] for run in runs) for name in runs[0]["code_generation"]
+        },
     }
 
 
@@ -205,17 +215,21 @@ def markdown(results: dict) -> str:
         f"{info['java']}; load average at start {info['load_average_at_start']}.",
         f"Command: `{results['command']}`",
         "",
-        "| size | scenario | runs | median wall s | x floor | min..max s | peak MB | spark start | bronze | silver | gold | sanity check |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| size | scenario | runs | median wall s | x floor | min..max s | peak MB | spark start | bronze | silver | gold "
+        "| sanity check | classes compiled (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results["results"]:
         layers = layer_totals(row["median_step_seconds"])
+        compiled = row["median_code_generation"]
+        compiled_text = f"{compiled['classes_compiled']:.0f} ({compiled['compile_seconds']:.1f})" if compiled else "-"
         lines.append(
             f"| {row['size']}x ({row['customers']:,} customers) | {row['scenario']} | {row['runs']} "
             f"| **{row['median_wall_seconds']}** | {row['times_floor']:.2f} "
             f"| {row['min_wall_seconds']}..{row['max_wall_seconds']} "
             f"| {row['median_peak_memory_mb']:,} | {layers.get('spark_start', 0)} | {layers.get('bronze', '-')} "
-            f"| {layers.get('silver', '-')} | {layers.get('gold', '-')} | {layers.get('sanity_check', '-')} |"
+            f"| {layers.get('silver', '-')} | {layers.get('gold', '-')} | {layers.get('sanity_check', '-')} "
+            f"| {compiled_text} |"
         )
     lines += ["", "Median seconds per table (from the run records):", ""]
     for row in results["results"]:
