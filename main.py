@@ -276,10 +276,13 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
     """Each file is read once, into a staging folder. The run's months are known when all four
     are read; only then does bronze change (and on a --start or --end outside the data, it does not)."""
     from utils.bronze.ingest import load_source, publish_bronze, stage_bronze
+    from utils.bronze.versions import ingestion_second
+    from utils.platform.run_record import finished_at, latest_run
     from utils.platform.spark_jobs import group_name, jobs_in_group
     from utils.tables import bronze_table_path
 
-    ingested_at = datetime.now(UTC).replace(microsecond=0)
+    ingested_at = ingestion_second(datetime.now(UTC), finished_at(latest_run(args.datamart_dir)))
+    time.sleep(max(0.0, (ingested_at - datetime.now(UTC)).total_seconds()))  # read no earlier than its date
     tagged, staged, seconds = {}, {}, {}
     try:
         for source in SOURCES:

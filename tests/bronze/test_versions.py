@@ -1,9 +1,10 @@
 """Bronze versions on tiny frames: the month fingerprint, the revision counts, and which copy is valid when."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from utils.bronze.versions import (
     MonthVersion,
+    ingestion_second,
     month_versions,
     revision_counts,
     valid_at,
@@ -111,3 +112,13 @@ def test_the_copy_valid_at_an_instant_is_the_one_ingested_before_and_not_yet_rep
     left_by_a_crash = ("history/9", MonthVersion(at(9), "c", replaced_at=at(11)))
     assert valid_at([*copies, left_by_a_crash], at(10)) == current
     assert valid_at([*copies, left_by_a_crash], at(12)) == current
+
+
+def test_an_ingestion_is_dated_after_the_second_the_last_run_finished_in():
+    now = datetime(2026, 12, 6, 6, 8, 46, 400_000, tzinfo=UTC)
+    assert ingestion_second(now, None) == now.replace(microsecond=0)
+    assert ingestion_second(now, now - timedelta(seconds=2)) == now.replace(microsecond=0)
+    # the last run finished earlier in this same second: the next second
+    assert ingestion_second(now, now - timedelta(milliseconds=300)) == datetime(2026, 12, 6, 6, 8, 47, tzinfo=UTC)
+    # a clock that went back a little: still after the last run
+    assert ingestion_second(now, now + timedelta(seconds=3)) == datetime(2026, 12, 6, 6, 8, 50, tzinfo=UTC)

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -325,3 +326,34 @@ def test_edited_synthetic_files_count_as_user_data(spark, fresh_clone):
         handle.write("CUS_0xnew,Jo,30,123-45-6789,Teacher,2023-01-01\n")
     assert run_main("--layers", "bronze") == 0
     assert [r["data"]["origin"] for r in records(fresh_clone / "datamart")] == ["synthetic", "user"]
+
+
+def test_quick_revisions_each_keep_their_own_copy_of_what_they_replaced(spark, fresh_clone, monkeypatch):
+    """Two ingestions in one second, then a third revision: every replaced version is kept
+    whole under its own ingestion second (a shared one would let the third run's copy of
+    the second version overwrite the copy of the first)."""
+    attributes = fresh_clone / "data" / ATTRIBUTES.file_name
+
+    def revise(occupation):
+        edited = pd.read_csv(attributes, dtype=str)
+        edited["Occupation"] = occupation
+        edited.to_csv(attributes, index=False)
+
+    class OneSecond(datetime):  # the clock of main.py's bronze stops: both runs start in it
+        @classmethod
+        def now(cls, tz=None):
+            return stopped
+
+    stopped = datetime.now(UTC)
+    with monkeypatch.context() as clock:
+        clock.setattr(main, "datetime", OneSecond)
+        assert run_main("--layers", "bronze") == 0
+        original = pd.read_csv(attributes, dtype=str)
+        revise("Writer")
+        assert run_main("--layers", "bronze") == 0
+    revise("Pilot")
+    assert run_main("--layers", "bronze") == 0
+    history = fresh_clone / "datamart" / "bronze" / "_history" / ATTRIBUTES.stem
+    kept = [pd.read_parquet(version) for version in sorted(history.glob("ingested_at=*"))]
+    assert [len(version) for version in kept] == [len(original)] * 2
+    assert set(kept[0]["Occupation"]) == set(original["Occupation"]) and set(kept[1]["Occupation"]) == {"Writer"}

@@ -11,7 +11,7 @@ an instant X is the one with `_ingested_at <= X < _replaced_at` (history) or
 """
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -136,6 +136,17 @@ def revision_counts(old: DataFrame, new: DataFrame, source: Source) -> dict[date
         .collect()
     )
     return {row["snapshot_date"]: {name: row[name] for name in ("added", "removed", "changed")} for row in counts}
+
+
+def ingestion_second(now: datetime, last_run_finished: datetime | None) -> datetime:
+    """The second a run's ingestion is dated by: now, but later than the second the
+    datamart's last run finished in. A replaced month is kept under its ingestion's second
+    (bronze/_history/<stem>/ingested_at=...), so two ingestions dated in one second would
+    share that folder and the later copy would overwrite the earlier one."""
+    second = now.replace(microsecond=0)
+    if last_run_finished is None or second > last_run_finished.replace(microsecond=0):
+        return second
+    return last_run_finished.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def keep_replaced_months(

@@ -73,8 +73,13 @@ def runs_folder(datamart_dir: str) -> str:
 
 
 def latest_run(datamart_dir: str) -> dict | None:
+    """The record of the run that started last (also at a URI), or None before the first run."""
     names = [name for name in storage.list_names(runs_folder(datamart_dir)) if name.endswith(".json")]
     if not names:
         return None
-    with open(storage.join(runs_folder(datamart_dir), sorted(names)[-1]), encoding="utf-8") as handle:
-        return json.load(handle)
+    return json.loads(storage.read_text(storage.join(runs_folder(datamart_dir), sorted(names)[-1])))
+
+
+def finished_at(record: dict | None) -> datetime | None:
+    """When a recorded run ended (None for no record, or one that never finished)."""
+    return datetime.fromisoformat(record["finished_at"]) if record and record.get("finished_at") else None
