@@ -123,12 +123,15 @@ EOF
 warm_image_cache() {
     # The context is the Dockerfile and requirements.txt alone: the layers up to pip install
     # are the same as the test's (the code layer is the test's own), and .ci/run may be
-    # creating .venv in the project folder meanwhile.
+    # creating .venv in the project folder meanwhile. --cpu-shares 2: the build's RUN steps
+    # run in a cgroup of their own, and .ci/run's nice only weighs a process against others in
+    # its cgroup: with the default 1024 shares that cgroup takes a core from the tests as one
+    # equal competitor; with 2 it runs on what they leave idle. Layer caching ignores it.
     log "building the project's dependency layers once, to fill the layer cache"
     local context
     context="$(mktemp -d)"
     cp "$REPO/Dockerfile" "$REPO/requirements.txt" "$context/"
-    BUILDAH_FORMAT=docker podman build --quiet "${TEST_BUILD_ARGS[@]}" \
+    BUILDAH_FORMAT=docker podman build --quiet --cpu-shares 2 "${TEST_BUILD_ARGS[@]}" \
         -t localhost/datamart-ci/loan-default-datamart:warm "$context" >/dev/null
     rm -rf "$context"
 }
