@@ -7,7 +7,6 @@ data/, datamart/, notebooks/ and the project's utils/ and main.py. The notebooks
 environment variable, so they must find ../datamart and the data on their own.
 """
 
-import os
 import shutil
 from pathlib import Path
 
@@ -61,7 +60,6 @@ def run_notebook(path: Path, project: Path, monkeypatch) -> nbformat.NotebookNod
     for name in ("DATAMART_DIR", "DATAMART_DATA_DIR"):  # the notebooks find the datamart themselves
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SPARK_MASTER", "local[2]")
-    monkeypatch.setenv("SPARK_DRIVER_MEMORY", os.environ.get("SPARK_DRIVER_MEMORY", "1g"))
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
