@@ -12,6 +12,7 @@ This file is the command line and the orchestration; the work lives in utils/.
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -30,7 +31,7 @@ from utils.sources.files import (
     write_synthetic_marker,
 )
 from utils.sources.months import parse_month_flag, select_months
-from utils.sources.registry import SOURCES
+from utils.sources.registry import SOURCES, Source
 
 LAYERS = ("bronze", "silver", "gold")
 DEFAULT_DATA_DIR = "data"
@@ -278,23 +279,34 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
     from utils.bronze.ingest import load_source, publish_bronze, stage_bronze
     from utils.bronze.versions import ingestion_second
     from utils.platform.run_record import finished_at, latest_run
+    from utils.platform.side_by_side import build_side_by_side
     from utils.platform.spark_jobs import group_name, jobs_in_group
     from utils.tables import bronze_table_path
 
     ingested_at = ingestion_second(datetime.now(UTC), finished_at(latest_run(args.datamart_dir)))
     time.sleep(max(0.0, (ingested_at - datetime.now(UTC)).total_seconds()))  # read no earlier than its date
     tagged, staged, seconds = {}, {}, {}
+
+    def stage(source: Source) -> None:
+        with table_step(spark, record, "bronze", source.stem) as line:
+            tagged[source] = load_source(spark, source_path(args.data_dir, source), source, ingested_at)
+            staged[source] = stage_bronze(
+                spark, tagged[source], source, bronze_table_path(args.datamart_dir, source), start, end
+            )
+            line.months, line.rows = len(staged[source].rows_per_month), sum(staged[source].rows_per_month.values())
+            rejected = staged[source].rejected
+            line.note = f"{rejected:,} rejected -> bronze/_rejects/{source.stem}" if rejected else ""
+        seconds[source] = line.seconds
+
+    def publish(source: Source, months: list[date]) -> tuple:
+        started = time.perf_counter()
+        one = staged.pop(source)
+        with jobs_in_group(spark, group_name(record.run_id, f"bronze/{source.stem}")):
+            published = publish_bronze(spark, tagged[source], source, one, args.datamart_dir, months, ingested_at)
+        return one, published, seconds[source] + time.perf_counter() - started
+
     try:
-        for source in SOURCES:
-            with table_step(spark, record, "bronze", source.stem) as line:
-                tagged[source] = load_source(spark, source_path(args.data_dir, source), source, ingested_at)
-                staged[source] = stage_bronze(
-                    spark, tagged[source], source, bronze_table_path(args.datamart_dir, source), start, end
-                )
-                line.months, line.rows = len(staged[source].rows_per_month), sum(staged[source].rows_per_month.values())
-                rejected = staged[source].rejected
-                line.note = f"{rejected:,} rejected -> bronze/_rejects/{source.stem}" if rejected else ""
-            seconds[source] = line.seconds
+        build_side_by_side(spark, [functools.partial(stage, source) for source in SOURCES])
         # Only the range was staged; each file's first and last month let select_months check
         # --start/--end against everything the files hold, as if every month were listed.
         file_bounds = {month for one in staged.values() for month in (one.first_month, one.last_month) if month}
@@ -303,11 +315,8 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
         console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
         for note in months_missing_from_sources({source: one.rows_per_month for source, one in staged.items()}, months):
             console.say(f"  note: {note}")
-        for source in SOURCES:
-            started = time.perf_counter()
-            one = staged.pop(source)
-            with jobs_in_group(spark, group_name(record.run_id, f"bronze/{source.stem}")):
-                published = publish_bronze(spark, tagged[source], source, one, args.datamart_dir, months, ingested_at)
+        results = build_side_by_side(spark, [functools.partial(publish, source, months) for source in SOURCES])
+        for source, (one, published, table_seconds) in zip(SOURCES, results, strict=True):
             if published.revisions:
                 console.say(f"  revised: {revision_line(source.stem, published.revisions)}")
             record_table(
@@ -315,7 +324,7 @@ def run_bronze(spark, args, record: RunRecord, start: date | None, end: date | N
                 record,
                 "bronze",
                 source.stem,
-                seconds[source] + time.perf_counter() - started,
+                table_seconds,
                 {
                     "months": {month: {"rows": one.rows_per_month.get(month, 0)} for month in months},
                     "rows_rejected": one.rejected,
@@ -362,9 +371,10 @@ def months_in_bronze(args, start: date | None, end: date | None) -> list[date]:
 
 
 def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
+    from utils.platform.side_by_side import build_side_by_side
     from utils.silver.build import build_silver_table
 
-    for source in SOURCES:
+    def build(source: Source) -> tuple:
         with table_step(spark, record, "silver", source.silver_table) as line:
             counts = build_silver_table(spark, args.datamart_dir, source, months)
             line.months = sum(1 for month in counts.values() if month["rows_out"])
@@ -376,17 +386,22 @@ def run_silver(spark, args, record: RunRecord, months: list[date]) -> None:
                 for part in (f"{nulled:,} values cleaned" if nulled else "", f"{held:,} quarantined" if held else "")
                 if part
             )
-        record_table(spark, record, "silver", source.silver_table, line.seconds, {"months": counts})
+        return line.seconds, counts
+
+    built = build_side_by_side(spark, [functools.partial(build, source) for source in SOURCES])
+    for source, (seconds, counts) in zip(SOURCES, built, strict=True):
+        record_table(spark, record, "silver", source.silver_table, seconds, {"months": counts})
 
 
 def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
     from utils.gold.build import build_feature_table, build_label_table, every_silver_loan
     from utils.gold.feature_drift import build_feature_drift
     from utils.gold.label_store import LabelDefinition
+    from utils.platform.side_by_side import build_side_by_side
 
     definition = LabelDefinition(dpd=args.label_dpd, mob=args.label_mob)
-    silver_loans = every_silver_loan(spark, args.datamart_dir).persist()  # both stores account against it
-    try:
+
+    def label_store() -> tuple:
         with table_step(spark, record, "gold", "label_store") as line:
             labels = build_label_table(spark, args.datamart_dir, months, definition, silver_loans)
             line.months = sum(1 for month in labels["months"].values() if month["rows"])
@@ -397,7 +412,9 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
                 if line.rows
                 else f"{definition.name}, no loan reaches mob {definition.mob} yet"
             )
-        record_table(spark, record, "gold", "label_store", line.seconds, labels)
+        return line.seconds, labels
+
+    def feature_store() -> tuple:
         with table_step(spark, record, "gold", "feature_store") as line:
             features = build_feature_table(spark, args.datamart_dir, months, silver_loans)
             line.months = sum(1 for month in features["months"].values() if month["rows"])
@@ -406,9 +423,15 @@ def run_gold(spark, args, record: RunRecord, months: list[date]) -> None:
             line.note = f"{features['columns']} columns" + (
                 f", {held:,} loans held back -> gold/_held_back" if held else ""
             )
-        record_table(spark, record, "gold", "feature_store", line.seconds, features)
+        return line.seconds, features
+
+    silver_loans = every_silver_loan(spark, args.datamart_dir).persist()  # both stores account against it
+    try:
+        (label_seconds, labels), (feature_seconds, features) = build_side_by_side(spark, [label_store, feature_store])
     finally:
         silver_loans.unpersist()
+    record_table(spark, record, "gold", "label_store", label_seconds, labels)
+    record_table(spark, record, "gold", "feature_store", feature_seconds, features)
     with table_step(spark, record, "gold", "feature_drift") as line:
         drift = build_feature_drift(spark, args.datamart_dir, months)
         line.months = len(drift["months"])
@@ -578,15 +601,21 @@ def run_layers(
         fingerprints = {source.file_name: storage.fingerprint(source_path(args.data_dir, source)) for source in SOURCES}
         record.content["data"] = {"origin": data_origin(args.data_dir, fingerprints), "files": fingerprints}
         console.say(f"Data: {args.data_dir} ({record.content['data']['origin']}); datamart: {args.datamart_dir}")
+        started = time.perf_counter()
         months = run_bronze(spark, args, record, start, end)
+        record.add_layer("bronze", time.perf_counter() - started)
     else:
         months = months_in_bronze(args, start, end)
         record.content["months"] = months
         console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
     if "silver" in layers:
+        started = time.perf_counter()
         run_silver(spark, args, record, months)
+        record.add_layer("silver", time.perf_counter() - started)
     if "gold" in layers:
+        started = time.perf_counter()
         run_gold(spark, args, record, months)
+        record.add_layer("gold", time.perf_counter() - started)
         run_check(spark, args.datamart_dir, record)
 
 

@@ -84,10 +84,7 @@ def test_run_record_times_every_layer_and_table(full_run):
     record = records(full_run)[-1]
     assert set(record["seconds_by_layer"]) == {"bronze", "silver", "gold"}
     for layer, tables in record["layers"].items():
-        assert all(table["seconds"] > 0 for table in tables.values()), layer
-        assert record["seconds_by_layer"][layer] == pytest.approx(
-            sum(table["seconds"] for table in tables.values()), abs=0.01
-        )
+        assert all(0 < table["seconds"] <= record["seconds_by_layer"][layer] for table in tables.values()), layer
     steps = (
         sum(record["seconds_by_layer"].values()) + record["spark"]["start_seconds"] + record["sanity_check"]["seconds"]
     )

@@ -1,6 +1,7 @@
 """What a person sees while a run works: one line per layer and table, then a summary."""
 
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,16 +19,39 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
+CLEAR_LINE = "\r\x1b[K"  # back to the start of a terminal's line, and blank it
+_running: list[str] = []  # the steps under way, shown on a terminal's progress line
+_lock = threading.Lock()  # the tables of a layer are built side by side, on two threads
+
+
+def _show_progress() -> None:
+    print(CLEAR_LINE + (f"  {', '.join(_running)} ..." if _running else ""), end="", flush=True)
+
+
 @contextmanager
 def step(layer: str, table: str):
-    """Prints the step's name at once (the progress indication), then its result on the same line."""
+    """Shows the step as under way (on a terminal), then prints its result line when it ends."""
     line = StepLine()
     interactive = sys.stdout.isatty()
-    label = f"  {layer:<7} {table:<22}"
-    if interactive:
-        print(f"{label} ...", end="\r", flush=True)
+    name = f"{layer} {table}"
+    with _lock:
+        _running.append(name)
+        if interactive:
+            _show_progress()
     started = time.perf_counter()
-    yield line
+    try:
+        yield line
+    finally:
+        with _lock:
+            _running.remove(name)
+            if interactive:
+                _show_progress()
     line.seconds = time.perf_counter() - started
     note = f"  {line.note}" if line.note else ""
-    say(f"{label} {line.months:>3} months {line.rows:>11,} rows {line.seconds:>6.1f} s{note}")
+    with _lock:
+        say(
+            f"{CLEAR_LINE if interactive else ''}  {layer:<7} {table:<22} "
+            f"{line.months:>3} months {line.rows:>11,} rows {line.seconds:>6.1f} s{note}"
+        )
+        if interactive:
+            _show_progress()
