@@ -1,4 +1,5 @@
 import re
+import sys
 import threading
 import time
 
@@ -110,3 +111,23 @@ def test_step_lines_printed_from_two_threads_stay_whole(spark, capsys):
     lines = capsys.readouterr().out.splitlines()
     whole = [re.fullmatch(r"  silver  (table_\d) +8 months +1,000 rows +\d+\.\d s", line) for line in lines]
     assert all(whole) and sorted(match.group(1) for match in whole) == [f"table_{index}" for index in range(6)], lines
+
+
+def test_a_terminal_shows_the_tables_under_way_and_ends_with_only_their_result_lines(spark, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+
+    def build(table: str):
+        def run():
+            with console.step("silver", table) as line:
+                line.months, line.rows = 8, 1000
+                time.sleep(0.1)
+
+        return run
+
+    build_side_by_side(spark, [build("loan_daily"), build("clickstream"), build("attributes")])
+    written = capsys.readouterr().out
+    assert "  silver loan_daily, silver clickstream ..." in written  # both shown while they run
+    screen = [line.rsplit(console.CLEAR_LINE, 1)[-1] for line in written.split("\n")]  # as a terminal shows it
+    assert screen[-1] == ""  # no progress text left behind
+    assert sorted(line.split()[1] for line in screen[:-1]) == ["attributes", "clickstream", "loan_daily"], screen
+    assert all(re.fullmatch(r"  silver  \w+ +8 months +1,000 rows +\d+\.\d s", line) for line in screen[:-1]), screen

@@ -41,14 +41,16 @@ def step(layer: str, table: str):
     started = time.perf_counter()
     try:
         yield line
-    finally:
+    except BaseException:
         with _lock:
             _running.remove(name)
             if interactive:
                 _show_progress()
+        raise
     line.seconds = time.perf_counter() - started
     note = f"  {line.note}" if line.note else ""
     with _lock:
+        _running.remove(name)
         say(
             f"{CLEAR_LINE if interactive else ''}  {layer:<7} {table:<22} "
             f"{line.months:>3} months {line.rows:>11,} rows {line.seconds:>6.1f} s{note}"

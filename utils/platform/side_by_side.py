@@ -3,7 +3,7 @@
 A fresh `python main.py` kept the two cores only 74% busy when it built one table after
 another: the driver plans and generates a query's code on one thread, and many stages of
 these small tables have a single task. Two tables at a time filled 82% of them, and a full
-run on the default data took 0.91 of the time, a new month 0.84 (benchmarks/HISTORY.md,
+run on the default data took 0.86 of the time, a new month 0.87 (benchmarks/HISTORY.md,
 2026-12-07). More than two gained nothing on two cores.
 
 Spark runs jobs from several driver threads at once; each table keeps its own job group
