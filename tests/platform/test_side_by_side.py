@@ -6,7 +6,7 @@ import time
 import pytest
 from pyspark.sql import SparkSession
 
-from utils.platform import console
+from utils.platform import console, side_by_side
 from utils.platform.side_by_side import TABLES_AT_ONCE, build_side_by_side
 from utils.platform.spark_jobs import group_name, jobs_in_group, jobs_run
 
@@ -131,3 +131,10 @@ def test_a_terminal_shows_the_tables_under_way_and_ends_with_only_their_result_l
     assert screen[-1] == ""  # no progress text left behind
     assert sorted(line.split()[1] for line in screen[:-1]) == ["attributes", "clickstream", "loan_daily"], screen
     assert all(re.fullmatch(r"  silver  \w+ +8 months +1,000 rows +\d+\.\d s", line) for line in screen[:-1]), screen
+
+
+def test_without_pinned_threads_the_builds_run_one_after_another_on_the_caller_s_thread(spark, monkeypatch):
+    assert side_by_side.pinned_threads()  # PySpark's default, as the pipeline runs
+    monkeypatch.setattr(side_by_side, "pinned_threads", lambda: False)  # PYSPARK_PIN_THREAD=false
+    caller = threading.current_thread()
+    assert build_side_by_side(spark, [lambda: threading.current_thread() is caller] * 3) == [True, True, True]

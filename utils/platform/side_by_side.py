@@ -16,12 +16,21 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
+from py4j.clientserver import ClientServer
+from pyspark import SparkContext
 from pyspark.sql import SparkSession
 from pyspark.util import inheritable_thread_target
 
 TABLES_AT_ONCE = 2
 
 Built = TypeVar("Built")
+
+
+def pinned_threads() -> bool:
+    """Whether each Python thread has a JVM thread of its own (PySpark's default): only then
+    are job groups and the active session per thread. A session started with
+    PYSPARK_PIN_THREAD=false shares them between threads, so its tables go one at a time."""
+    return isinstance(SparkContext._gateway, ClientServer)
 
 
 def in_session(spark: SparkSession, build: Callable[[], Built]) -> Callable[[], Built]:
@@ -42,7 +51,7 @@ def build_side_by_side(spark: SparkSession, builds: Sequence[Callable[[], Built]
     When one fails, the builds not yet started are not started, the running ones finish, and
     the failure of the first failed build (in their order) is raised: a table is either built
     whole or, as in a run that stopped before it, left as it was."""
-    if len(builds) <= 1:
+    if len(builds) <= 1 or not pinned_threads():
         return [build() for build in builds]
     failed = threading.Event()
 
