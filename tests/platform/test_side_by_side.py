@@ -56,13 +56,7 @@ def test_each_build_has_the_session_active_and_its_own_job_group(spark):
     finally:
         spark.sparkContext.setLocalProperty("inherited", None)
     assert inherited == ["from the caller", "from the caller"]
-    assert (
-        jobs_run(spark, group_name("run-side", "silver/a")),
-        jobs_run(spark, group_name("run-side", "silver/b")),
-    ) == (
-        1,
-        1,
-    )
+    assert [jobs_run(spark, group_name("run-side", step)) for step in ("silver/a", "silver/b")] == [1, 1]
 
 
 def test_a_failure_lets_the_running_build_finish_skips_the_rest_and_is_raised(spark):
