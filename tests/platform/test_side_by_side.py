@@ -92,16 +92,19 @@ def test_of_two_failures_the_first_build_s_is_raised(spark):
         build_side_by_side(spark, [fails("first", 0.3), fails("second", 0.0)])
 
 
+def silver_step(table: str, pause: float):
+    """A build that shows a console step for `table` (8 months, 1,000 rows) lasting `pause` seconds."""
+
+    def run():
+        with console.step("silver", table) as line:
+            line.months, line.rows = 8, 1000
+            time.sleep(pause)
+
+    return run
+
+
 def test_step_lines_printed_from_two_threads_stay_whole(spark, capsys):
-    def build(table: str):
-        def run():
-            with console.step("silver", table) as line:
-                line.months, line.rows = 8, 1000
-                time.sleep(0.05)
-
-        return run
-
-    build_side_by_side(spark, [build(f"table_{index}") for index in range(6)])
+    build_side_by_side(spark, [silver_step(f"table_{index}", 0.05) for index in range(6)])
     lines = capsys.readouterr().out.splitlines()
     whole = [re.fullmatch(r"  silver  (table_\d) +8 months +1,000 rows +\d+\.\d s", line) for line in lines]
     assert all(whole) and sorted(match.group(1) for match in whole) == [f"table_{index}" for index in range(6)], lines
@@ -109,16 +112,7 @@ def test_step_lines_printed_from_two_threads_stay_whole(spark, capsys):
 
 def test_a_terminal_shows_the_tables_under_way_and_ends_with_only_their_result_lines(spark, capsys, monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
-
-    def build(table: str):
-        def run():
-            with console.step("silver", table) as line:
-                line.months, line.rows = 8, 1000
-                time.sleep(0.1)
-
-        return run
-
-    build_side_by_side(spark, [build("loan_daily"), build("clickstream"), build("attributes")])
+    build_side_by_side(spark, [silver_step(table, 0.1) for table in ("loan_daily", "clickstream", "attributes")])
     written = capsys.readouterr().out
     assert "  silver loan_daily, silver clickstream ..." in written  # both shown while they run
     screen = [line.rsplit(console.CLEAR_LINE, 1)[-1] for line in written.split("\n")]  # as a terminal shows it
