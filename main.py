@@ -601,21 +601,18 @@ def run_layers(
         fingerprints = {source.file_name: storage.fingerprint(source_path(args.data_dir, source)) for source in SOURCES}
         record.content["data"] = {"origin": data_origin(args.data_dir, fingerprints), "files": fingerprints}
         console.say(f"Data: {args.data_dir} ({record.content['data']['origin']}); datamart: {args.datamart_dir}")
-        started = time.perf_counter()
-        months = run_bronze(spark, args, record, start, end)
-        record.add_layer("bronze", time.perf_counter() - started)
+        with record.timed_layer("bronze"):
+            months = run_bronze(spark, args, record, start, end)
     else:
         months = months_in_bronze(args, start, end)
         record.content["months"] = months
         console.say(f"Months {months[0]} to {months[-1]} ({len(months)}), layers: {args.layers}")
     if "silver" in layers:
-        started = time.perf_counter()
-        run_silver(spark, args, record, months)
-        record.add_layer("silver", time.perf_counter() - started)
+        with record.timed_layer("silver"):
+            run_silver(spark, args, record, months)
     if "gold" in layers:
-        started = time.perf_counter()
-        run_gold(spark, args, record, months)
-        record.add_layer("gold", time.perf_counter() - started)
+        with record.timed_layer("gold"):
+            run_gold(spark, args, record, months)
         run_check(spark, args.datamart_dir, record)
 
 

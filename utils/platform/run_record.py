@@ -3,6 +3,9 @@
 import json
 import os
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from utils.platform import storage
@@ -45,9 +48,13 @@ class RunRecord:
     def add_table(self, layer: str, table: str, seconds: float, details: dict) -> None:
         self.content["layers"].setdefault(layer, {})[table] = {"seconds": round(seconds, 3), **details}
 
-    def add_layer(self, layer: str, seconds: float) -> None:
-        """A layer's wall time: less than the sum of its tables', which are built side by side."""
-        self.content["seconds_by_layer"][layer] = round(seconds, 3)
+    @contextmanager
+    def timed_layer(self, layer: str) -> Iterator[None]:
+        """Records the block's wall time as the layer's: less than the sum of its tables',
+        which are built side by side."""
+        started = time.perf_counter()
+        yield
+        self.content["seconds_by_layer"][layer] = round(time.perf_counter() - started, 3)
 
     def finish(self, status: str, error: str | None = None) -> None:
         finished = datetime.now(UTC)
