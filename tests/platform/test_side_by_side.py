@@ -81,8 +81,11 @@ def test_a_failure_lets_the_running_build_finish_skips_the_rest_and_is_raised(sp
 
 
 def test_of_two_failures_the_first_build_s_is_raised(spark):
+    both_started = threading.Barrier(2, timeout=30)  # else the later failure may skip the first build
+
     def fails(message: str, pause: float):
         def run():
+            both_started.wait()
             time.sleep(pause)
             raise RuntimeError(message)
 
