@@ -12,7 +12,7 @@ from pathlib import Path
 from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 
-from utils.platform import class_archive, forkless_fs
+from utils.platform import class_archive, forkless_fs, jupyter_kernel
 from utils.platform.errors import UserError
 
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -134,6 +134,7 @@ def start_spark(master: str = "local[*]", short_lived: bool = False) -> SparkSes
         archive.unlink(missing_ok=True)  # damaged after it was made: start without it (a new one is saved later)
         return start_spark(master, short_lived)
     spark.sparkContext.setLogLevel("WARN")
+    jupyter_kernel.end_jvm_when_the_kernel_exits()
     return spark
 
 
