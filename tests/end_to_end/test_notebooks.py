@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -57,17 +58,32 @@ def project(labelled_run, tmp_path_factory) -> Path:
 
 
 def run_notebook(path: Path, project: Path, monkeypatch) -> nbformat.NotebookNode:
+    """Runs the notebook in a new kernel, then shuts the kernel down as Jupyter does when a
+    notebook is closed, and checks that it exited when asked and Spark cleaned up after itself
+    (utils/platform/jupyter_kernel.py)."""
     for name in ("DATAMART_DIR", "DATAMART_DATA_DIR"):  # the notebooks find the datamart themselves
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SPARK_MASTER", "local[2]")
+    spark_temp = project / "spark_local_dirs"
+    spark_temp.mkdir(exist_ok=True)
+    monkeypatch.setenv("SPARK_LOCAL_DIRS", str(spark_temp))
     notebook = nbformat.read(path, as_version=4)
+    kernel_manager = KernelManager(kernel_name="python3")
     client = NotebookClient(
         notebook,
+        km=kernel_manager,  # so the test shuts the kernel down and sees how it exited
         timeout=CELL_TIMEOUT_SECONDS,
-        kernel_name="python3",
         resources={"metadata": {"path": str(project / "notebooks")}},
     )
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        kernel = kernel_manager.provisioner.process
+        client.kc.stop_channels()
+        kernel_manager.shutdown_kernel()
+    # A kernel Jupyter had to end (SIGTERM after 2.5 s) returns -15.
+    assert kernel.returncode == 0, f"{path.name}: the kernel did not exit when asked: {kernel.returncode}"
+    assert not list(spark_temp.iterdir()), f"{path.name}: Spark left temp folders: {list(spark_temp.iterdir())}"
     return notebook
 
 
