@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -105,6 +106,9 @@ def test_the_datamart_built_on_a_cluster_equals_the_local_one(cluster, small_dat
         timeout=900,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+    # The console shows Spark's warnings and errors only when a user should act on them
+    # (utils/platform/log4j2.properties); this run has none.
+    assert [line for line in completed.stderr.splitlines() if re.search(r" (WARN|ERROR) ", line)] == []
     record = json.loads(sorted((datamart / "_runs").glob("*.json"))[-1].read_text())
     assert record["spark"]["master"] == url
     assert record["spark"]["driver_jit"] == "C1"  # a python main.py process runs one job and exits
