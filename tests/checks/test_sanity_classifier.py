@@ -126,6 +126,18 @@ def test_imputer_and_scaler_are_fitted_on_the_training_months_only():
     assert pipeline.named_steps["scale"].mean_[0] == pytest.approx(imputed_train_mean)
 
 
+def test_gradient_boosting_sees_the_features_as_they_are_missing_values_included():
+    """No imputer in front of the boosting (it doubled the columns and the fitting time): the
+    model gets the one column, and a value missing where the loan went bad is its signal."""
+    rows = 200
+    label = np.arange(rows) % 2
+    frame = pd.DataFrame({"split": "train", "label": label, "x": np.where(label == 1, np.nan, np.arange(rows) / rows)})
+    pipeline = fit_on_train(make_models()["gradient_boosting"], frame, ["x"])
+    assert pipeline[-1].n_features_in_ == 1
+    missing_then_present = pipeline.predict_proba(np.array([[np.nan], [0.5]]))[:, 1]
+    assert missing_then_present[0] > 0.9 > 0.1 > missing_then_present[1]
+
+
 def test_feature_columns_leave_out_keys_lineage_month_and_label():
     columns = [
         "loan_id",

@@ -75,8 +75,17 @@ def with_split(training_set: pd.DataFrame, splits: dict[str, list]) -> pd.DataFr
 
 
 def make_pipeline(model) -> Pipeline:
-    # keep_empty_features: a feature never observed in the training months stays a column
-    # (imputed 0) instead of silently shifting the columns after it.
+    """The steps a model's features go through, each fitted on the training months.
+
+    Gradient boosting takes the features as they are: it learns at each split which way a
+    missing value goes, and rescaling a feature changes no tree. (The median and a
+    was-missing indicator per column doubled its columns: on 10x the default data its fit
+    took 7.1 s against 2.9 s, for the same test and out-of-time AUC.) Logistic regression
+    needs a number everywhere: the median with a was-missing indicator, then standardised;
+    keep_empty_features: a feature never observed in the training months stays a column
+    (imputed 0) instead of silently shifting the columns after it."""
+    if isinstance(model, HistGradientBoostingClassifier):
+        return Pipeline([("model", model)])
     return Pipeline(
         [
             ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
