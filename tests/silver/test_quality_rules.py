@@ -1,5 +1,6 @@
 """Each cleaning rule on tiny hand-made bronze rows."""
 
+import re
 from datetime import date
 
 import pytest
@@ -215,6 +216,19 @@ def test_a_snapshot_before_the_loan_started_fails_the_run(spark):
     _, silver = cleaned(spark, LOAN_DAILY, {"loan_start_date": "2023-08-01"})
     failures = failed_rules(hit_counts_by_month(silver, RULES["loan_daily"]), LOAN_DAILY)
     assert failures == ["loan_start_after_snapshot fired on 1 rows of 2023-05-01"]
+
+
+def test_each_text_is_parsed_to_a_number_once(spark):
+    """The "not a whole number" rule and the parse share one parse per value: the silver
+    clickstream's cleaning took 29 s on 10x data parsing each value in both, 6 s without the
+    rules. Spark keeps a parsed column computed once for its two readers."""
+    _, silver = cleaned(spark, CLICKSTREAM, {"fe_1": "4.0"}, {"fe_1": "four", "Customer_ID": "CUS_0x2"})
+    plan = silver._jdf.queryExecution().optimizedPlan().toString()
+    assert len(re.findall(r"FLOOR\(try_cast\(trim\(fe_1#", plan)) == 1, plan  # one whole-number test of fe_1
+    rows = silver.orderBy("Customer_ID").select(
+        "fe_1", hit_column(next(r for r in RULES["clickstream"] if r.name == "fe_1_not_a_whole_number"))
+    )
+    assert [tuple(row) for row in rows.collect()] == [(4, False), (None, True)]
 
 
 def test_rules_are_well_formed():

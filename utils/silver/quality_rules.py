@@ -31,8 +31,9 @@ class Action(StrEnum):
 
 
 class Stage(StrEnum):
-    RAW = "raw"
-    TYPED = "typed"
+    RAW = "raw"  # on the text, in list order per column
+    PARSE = "parse"  # as the text is parsed: fires(text, parsed value); after every raw rule
+    TYPED = "typed"  # on the parsed value
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Rule:
     action: Action
     stage: Stage
     description: str
-    fires: Callable[[Column], Column]  # the column's current value -> true where the rule fires
+    fires: Callable[..., Column]  # the column's current value (PARSE: text and parsed value) -> true where it fires
     repair: Callable[[Column], Column] | None = None
 
 
@@ -139,14 +140,17 @@ def trailing_underscore(column: str) -> Rule:
     )
 
 
-def unparseable(column: str, parser, what: str) -> Rule:
+def unparseable(column: str, what: str) -> Rule:
+    """Text that is there but does not parse. A PARSE rule: it reads the value the parse
+    step makes anyway, instead of parsing each text a second time (on 10x data the twenty
+    clickstream rules doing that took 24 s of silver clickstream's 29 s)."""
     return Rule(
         f"{column}_not_{what.replace(' ', '_')}",
         column,
         Action.NULL_VALUE,
-        Stage.RAW,
+        Stage.PARSE,
         f"text that is not {what}",
-        lambda value: parse.to_text(value).isNotNull() & parser(value).isNull(),
+        lambda text, parsed: parse.to_text(text).isNotNull() & parsed.isNull(),
     )
 
 
@@ -318,10 +322,7 @@ def type_rules(table: str, columns: list[str]) -> list[Rule]:
         parse.to_date: "a date",
         parse.credit_history_months: "a duration",
     }
-    return [
-        unparseable(column, SILVER_TYPES[table][column], what.get(SILVER_TYPES[table][column], "a known category"))
-        for column in columns
-    ]
+    return [unparseable(column, what.get(SILVER_TYPES[table][column], "a known category")) for column in columns]
 
 
 def range_rules(*columns: str) -> list[Rule]:

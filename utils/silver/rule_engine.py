@@ -13,6 +13,7 @@ from utils.silver.quality_rules import Action, Rule, Stage
 
 QUARANTINE_RULE = "_quarantine_rule"
 HIT_PREFIX = "_hit__"
+PARSED_PREFIX = "_parsed__"
 
 
 def hit_column(rule: Rule) -> str:
@@ -77,18 +78,40 @@ def _apply_stage(frame: DataFrame, rules: list[Rule]) -> DataFrame:
 
 
 @once_per_jvm
-def _parsed(types: tuple[tuple[str, Callable[[Column], Column]], ...]) -> dict[str, Column]:
-    return {column: parser(F.col(column)) for column, parser in types}
+def _parse_projections(
+    types: tuple[tuple[str, Callable[[Column], Column]], ...], parse_rules: tuple[Rule, ...]
+) -> tuple[dict[str, Column], dict[str, Column], dict[str, Column]]:
+    """The parsed values beside the text, the parse rules' hit flags, the values in the text's place."""
+    parsed = {f"{PARSED_PREFIX}{column}": parser(F.col(column)) for column, parser in types}
+    hits = {
+        hit_column(rule): F.coalesce(
+            rule.fires(F.col(rule.column), F.col(f"{PARSED_PREFIX}{rule.column}")), F.lit(False)
+        )
+        for rule in parse_rules
+    }
+    in_place = {column: F.col(f"{PARSED_PREFIX}{column}") for column, _ in types}
+    return parsed, hits, in_place
+
+
+def _parse(frame: DataFrame, parse_rules: list[Rule], types: dict) -> DataFrame:
+    """Parses each typed column once: the parse rules read the parsed value beside the text
+    (a column, so Spark computes it once for both), then it takes the text's place. A parse
+    rule nulls the value, which is where the parse gave null anyway."""
+    if any(rule.action is not Action.NULL_VALUE for rule in parse_rules):
+        raise ValueError("a parse rule can only null a value")
+    parsed, hits, in_place = _parse_projections(tuple(types.items()), tuple(parse_rules))
+    return frame.withColumns(parsed).withColumns(hits).withColumns(in_place).drop(*parsed)
 
 
 def clean_values(frame: DataFrame, rules: list[Rule], types: dict) -> DataFrame:
-    """Raw rules on the text, then parse every typed column, then typed rules on the values.
+    """Raw rules on the text, then parse every typed column (with the parse rules), then
+    typed rules on the values.
 
     Adds one boolean `_hit__<rule>` column per non-quarantine rule. Columns without a silver
     type (personal data, raw text that is parsed later) pass through untouched."""
     value_rules = [rule for rule in rules if rule.action is not Action.QUARANTINE_ROW]
     frame = _apply_stage(frame, [rule for rule in value_rules if rule.stage is Stage.RAW])
-    frame = frame.withColumns(_parsed(tuple(types.items())))
+    frame = _parse(frame, [rule for rule in value_rules if rule.stage is Stage.PARSE], types)
     return _apply_stage(frame, [rule for rule in value_rules if rule.stage is Stage.TYPED])
 
 
