@@ -42,18 +42,23 @@ def step(layer: str, table: str):
     try:
         yield line
     except BaseException:
-        with _lock:
-            _running.remove(name)
-            if interactive:
-                _show_progress()
+        _end_step(name, interactive)
         raise
     line.seconds = time.perf_counter() - started
     note = f"  {line.note}" if line.note else ""
+    _end_step(
+        name,
+        interactive,
+        f"{CLEAR_LINE if interactive else ''}  {layer:<7} {table:<22} "
+        f"{line.months:>3} months {line.rows:>11,} rows {line.seconds:>6.1f} s{note}",
+    )
+
+
+def _end_step(name: str, interactive: bool, result: str | None = None) -> None:
+    """Takes the step off the progress line, printing its result line first if it has one."""
     with _lock:
         _running.remove(name)
-        say(
-            f"{CLEAR_LINE if interactive else ''}  {layer:<7} {table:<22} "
-            f"{line.months:>3} months {line.rows:>11,} rows {line.seconds:>6.1f} s{note}"
-        )
+        if result is not None:
+            say(result)
         if interactive:
             _show_progress()
